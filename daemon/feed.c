@@ -1,0 +1,1991 @@
+/* feed.c — the streaming feed parser: bytes in, entries out.
+ *
+ * This is the only file that includes libxml2's XML parser. Bytes pass through three
+ * stages:
+ *   1. sniff: the first bytes decide JSON Feed or XML, and which encoding applies
+ *      (BOM > caller's charset > XML declaration > UTF-8);
+ *   2. a byte pre-filter (ASCII-compatible encodings only) that makes the most common
+ *      malformations well-formed before libxml2 sees them, because libxml2 2.9's recover
+ *      mode is lossy: after any error it silently drops every later entity reference,
+ *      so one stray "&" in a link would eat all "&amp;" and "&lt;" that follow, and a bare
+ *      "<" halts the parse. Bare "&" and "<" become "&amp;"/"&lt;", unknown named
+ *      references become literal text, invalid UTF-8 becomes U+FFFD, and a raw NUL
+ *      becomes a byte libxml2 reports as an invalid character (so the damaged entry is
+ *      dropped, not silently truncated);
+ *   3. libxml2's push parser with SAX2 callbacks and no tree: a stack of frames tracks
+ *      where we are (feed, entry, field), text is captured only inside fields we want,
+ *      and each entry is handed to the caller when it closes.
+ *
+ * Safety: entity declarations are ignored (never registered, so never expanded), the
+ * external entity loader refuses everything, no DTD is loaded, and NOENT, DTDLOAD and
+ * HUGE are never set, so libxml2's own depth, name and text limits stay in force. Each
+ * captured text is capped at max_text bytes. */
+#include "feed.h"
+
+#include <libxml/HTMLparser.h>
+#include <libxml/entities.h>
+#include <libxml/hash.h>
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "date.h"
+#include "feed_internal.h"
+#include "html.h"
+#include "log.h"
+#include "url.h"
+
+#define FEED_DEFAULT_MAX_TEXT	(1024 * 1024)
+#define FEED_MAX_JSON		(32 * 1024 * 1024)
+#define FEED_SNIFF_BYTES	512
+#define FEED_MAX_FRAMES		300	/* above libxml2's own depth limit of 256 */
+#define FEED_AMP_LOOKAHEAD	34	/* "&" + longest entity name we accept + ";" */
+
+/* Namespaces we know, by URI. */
+enum feed_ns {
+	NS_OTHER, NS_RSS, NS_RSS090, NS_RDF, NS_ATOM10, NS_ATOM03, NS_CONTENT, NS_DC,
+	NS_DCTERMS, NS_MEDIA, NS_XHTML, NS_ITUNES, NS_XML,
+};
+
+/* Elements we act on, whatever their namespace spelling. */
+enum feed_tag {
+	TAG_OTHER,
+	TAG_RSS, TAG_RDF, TAG_FEED, TAG_CHANNEL, TAG_ITEM, TAG_ENTRY,
+	TAG_TITLE, TAG_LINK, TAG_DESCRIPTION, TAG_GUID, TAG_PUBDATE, TAG_AUTHOR, TAG_CATEGORY,
+	TAG_ENCLOSURE, TAG_TTL,
+	TAG_ATOM_ID, TAG_ATOM_SUMMARY, TAG_ATOM_CONTENT, TAG_ATOM_PUBLISHED, TAG_ATOM_UPDATED,
+	TAG_ATOM_ISSUED, TAG_ATOM_MODIFIED, TAG_ATOM_CREATED, TAG_ATOM_NAME, TAG_ATOM_EMAIL,
+	TAG_CONTENT_ENCODED, TAG_DC_CREATOR, TAG_DC_DATE, TAG_DC_SUBJECT, TAG_DC_TITLE,
+	TAG_DC_DESCRIPTION, TAG_DCTERMS_MODIFIED,
+	TAG_MEDIA_CONTENT, TAG_MEDIA_DESCRIPTION, TAG_MEDIA_TITLE, TAG_MEDIA_GROUP,
+	TAG_ITUNES_SUMMARY, TAG_XHTML_BODY,
+};
+
+/* What a frame of the element stack is. */
+enum feed_ctx {
+	CTX_DOC,	/* outside the root, or the root of an unknown document */
+	CTX_FEED,	/* rss, rdf:RDF, channel, atom:feed: feed-level fields live here */
+	CTX_ENTRY,	/* item / entry */
+	CTX_AUTHOR,	/* atom:author inside an entry */
+	CTX_GROUP,	/* media:group inside an entry */
+	CTX_FIELD,	/* capturing text for one field */
+	CTX_SKIP,	/* an element we ignore, with everything inside it */
+};
+
+/* Which field a capture fills. */
+enum feed_field {
+	F_NONE,
+	F_FEED_TITLE, F_FEED_LINK, F_FEED_TTL,
+	F_TITLE, F_LINK, F_SUMMARY, F_CONTENT, F_GUID, F_ATOM_ID, F_PUBDATE, F_DCDATE,
+	F_PUBLISHED, F_UPDATED, F_CREATED, F_AUTHOR, F_AUTHOR_NAME, F_AUTHOR_EMAIL,
+	F_CATEGORY, F_CONTENT_ENCODED, F_MEDIA_DESC, F_MEDIA_TITLE, F_DC_TITLE, F_DC_DESC,
+	F_ITUNES_SUMMARY,
+};
+
+/* How a capture treats what is inside the field. */
+enum feed_textmode {
+	TM_TEXT,	/* plain text (Atom type="text") */
+	TM_MAYBE_HTML,	/* RSS: text that may hold escaped HTML; child tags serialised */
+	TM_HTML,	/* Atom type="html": escaped HTML */
+	TM_XHTML,	/* Atom type="xhtml": child elements serialised, wrapper div dropped */
+};
+
+struct feed_frame {
+	enum feed_ctx ctx;
+	enum feed_tag tag;
+	char *base;		/* effective xml:base; owned when own_base */
+	bool own_base;
+	bool serial;		/* serialised markup inside a captured field */
+	bool wrapper;		/* the xhtml div we do not serialise */
+	bool closed;		/* closed early by recovery: its end does nothing */
+};
+
+/* The bytes of a document that is not yet known to be XML or JSON, and how to decode it. */
+enum feed_mode { MODE_SNIFF, MODE_XML, MODE_JSON, MODE_DONE };
+
+/* Byte pre-filter state: where we are lexically, so CDATA and comments stay untouched. */
+enum prefilter_state { PF_TEXT, PF_CDATA, PF_COMMENT, PF_PI };
+
+struct feed_parser {
+	struct feed_parser_options opts;
+	char *base_url;
+	char *charset;
+	feed_entry_cb cb;
+	void *cb_arg;
+	struct feed_meta meta;
+	char *error;
+	bool failed;		/* fatal: no more entries */
+	bool stopped;		/* the callback asked to stop */
+	bool seen_bytes;	/* any non-whitespace byte */
+
+	enum feed_mode mode;
+	struct buf sniff;	/* first bytes, until the mode is known */
+	struct buf json;	/* a JSON document, whole */
+
+	/* XML */
+	xmlParserCtxtPtr ctxt;
+	bool utf8;		/* sanitize UTF-8 */
+	bool ascii_compat;	/* run the pre-filter */
+	enum prefilter_state pf_state;
+	struct buf pf_tail;	/* bytes held back across a chunk boundary */
+	struct buf pf_out;	/* filtered bytes for libxml2, reused */
+	bool pf_bad_utf8, pf_bare_amp, pf_bare_lt, pf_unknown_entity;
+
+	struct feed_frame frames[FEED_MAX_FRAMES];
+	int depth;		/* number of frames in use */
+	int overflow;		/* elements deeper than FEED_MAX_FRAMES, ignored */
+
+	/* the field being captured */
+	enum feed_field field;
+	enum feed_textmode textmode;
+	int field_depth;	/* frame index of the field element */
+	bool field_feedlevel;
+	struct buf text;
+
+	/* the entry being built */
+	bool in_entry;
+	bool entry_damaged;
+	struct feed_entry_draft draft;
+	char *e_rsslink, *e_atomlink, *e_guid, *e_atomid, *e_about;
+	bool e_atomlink_html;
+	bool e_guid_permalink;
+	char *e_pubdate, *e_dcdate, *e_published, *e_updated, *e_created;
+	char *e_summary, *e_content_encoded, *e_content, *e_media_desc, *e_itunes_summary;
+	char *e_media_title, *e_dc_title, *e_dc_desc;
+	char *e_author_name, *e_author_email;
+	bool feed_link_html;
+
+	/* namespace URIs are interned per parser context: remember the last one */
+	const xmlChar *last_uri;
+	enum feed_ns last_ns;
+
+	/* ids handed out in this document (64-bit hashes, open addressing) */
+	uint64_t *ids;
+	size_t ids_cap, ids_n;
+};
+
+static void feed_global_init(void);
+static xmlParserInputPtr feed_refuse_loader_cb(const char *url, const char *id,
+    xmlParserCtxtPtr ctxt);
+static void feed_silent_cb(void *ctx, const char *msg, ...);
+static int feed_sniff(struct feed_parser *p, bool final);
+static int feed_xml_start(struct feed_parser *p, const char *data, size_t len);
+static int feed_xml_push(struct feed_parser *p, const char *data, size_t len, bool final);
+static void feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final);
+static size_t prefilter_amp(struct feed_parser *p, const char *s, size_t n, bool final);
+static bool entity_name_known(const char *name, size_t len);
+static enum feed_ns ns_of(struct feed_parser *p, const xmlChar *uri);
+static enum feed_tag tag_of(enum feed_ns ns, const char *name);
+static void feed_start_cb(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+    const xmlChar *uri, int nb_namespaces, const xmlChar **namespaces, int nb_attributes,
+    int nb_defaulted, const xmlChar **attributes);
+static void feed_end_cb(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+    const xmlChar *uri);
+static void feed_chars_cb(void *ctx, const xmlChar *ch, int len);
+static xmlEntityPtr feed_get_entity_cb(void *ctx, const xmlChar *name);
+static void feed_entity_decl_cb(void *ctx, const xmlChar *name, int type,
+    const xmlChar *public_id, const xmlChar *system_id, xmlChar *content);
+static void feed_xml_error_cb(void *ctx, xmlErrorPtr err);
+static const char *attr_get(struct feed_parser *p, const xmlChar **attributes, int n,
+    const char *name, enum feed_ns ns, size_t *len);
+static char *attr_dup(struct feed_parser *p, const xmlChar **attributes, int n,
+    const char *name, enum feed_ns ns);
+static void frame_push(struct feed_parser *p, enum feed_ctx ctx, enum feed_tag tag,
+    const xmlChar **attributes, int nb_attributes);
+static void capture_begin(struct feed_parser *p, enum feed_field field,
+    enum feed_textmode mode);
+static void capture_end(struct feed_parser *p);
+static void capture_abandon(struct feed_parser *p);
+static void serial_start(struct feed_parser *p, const char *name, const xmlChar **attributes,
+    int nb_attributes);
+static void serial_end(struct feed_parser *p, const char *name);
+static void buf_append_escaped(struct buf *b, const char *s, size_t n, bool attr);
+static enum feed_textmode atom_textmode(struct feed_parser *p, const xmlChar **attributes,
+    int n);
+static void entry_begin(struct feed_parser *p);
+static void entry_end(struct feed_parser *p, bool truncated);
+static void entry_reset(struct feed_parser *p);
+static void feed_root(struct feed_parser *p, enum feed_tag tag, enum feed_ns ns,
+    const xmlChar **attributes, int nb_attributes);
+static void handle_link(struct feed_parser *p, bool feedlevel, const xmlChar **attributes,
+    int n);
+static void handle_enclosure(struct feed_parser *p, const xmlChar **attributes, int n,
+    bool media);
+static int64_t parse_length(const char *s);
+static bool ids_insert(struct feed_parser *p, const char *id);
+static void take(char **slot, char *value);
+
+static const char *const ns_uris[] = {
+	[NS_RSS090] = "http://my.netscape.com/rdf/simple/0.9/",
+	[NS_RDF] = "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+	[NS_ATOM10] = "http://www.w3.org/2005/Atom",
+	[NS_ATOM03] = "http://purl.org/atom/ns#",
+	[NS_CONTENT] = "http://purl.org/rss/1.0/modules/content/",
+	[NS_DC] = "http://purl.org/dc/elements/1.1/",
+	[NS_DCTERMS] = "http://purl.org/dc/terms/",
+	[NS_MEDIA] = "http://search.yahoo.com/mrss/",
+	[NS_XHTML] = "http://www.w3.org/1999/xhtml",
+	[NS_ITUNES] = "http://www.itunes.com/dtds/podcast-1.0.dtd",
+	[NS_XML] = "http://www.w3.org/XML/1998/namespace",
+};
+
+static xmlHashTablePtr html_entities;	/* name -> xmlEntity, built on demand, kept */
+
+const char *
+feed_format_name(enum feed_format format)
+{
+	switch (format) {
+	case FEED_FORMAT_RSS09X: return "rss0.9x";
+	case FEED_FORMAT_RSS20: return "rss2.0";
+	case FEED_FORMAT_RSS10: return "rss1.0";
+	case FEED_FORMAT_ATOM03: return "atom0.3";
+	case FEED_FORMAT_ATOM10: return "atom1.0";
+	case FEED_FORMAT_JSONFEED: return "jsonfeed";
+	case FEED_FORMAT_UNKNOWN: break;
+	}
+	return NULL;
+}
+
+/* One-time libxml2 setup: no external entity is ever loaded, nothing goes to stderr. */
+static void
+feed_global_init(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
+	xmlInitParser();
+	xmlSetExternalEntityLoader(feed_refuse_loader_cb);
+	xmlSetGenericErrorFunc(NULL, feed_silent_cb);
+	html_entities = xmlHashCreate(64);
+}
+
+/* xmlExternalEntityLoader: refuses every external entity, DTD and XInclude. */
+static xmlParserInputPtr
+feed_refuse_loader_cb(const char *url, const char *id, xmlParserCtxtPtr ctxt)
+{
+	return NULL;
+}
+
+/* xmlGenericErrorFunc: libxml2's stray messages are dropped; ours come via serror. */
+static void
+feed_silent_cb(void *ctx, const char *msg, ...)
+{
+}
+
+struct feed_parser *
+feed_parser_new(const struct feed_parser_options *opts, feed_entry_cb cb, void *arg)
+{
+	struct feed_parser *p = xcalloc(1, sizeof *p);
+
+	feed_global_init();
+	if (opts)
+		p->opts = *opts;
+	if (p->opts.max_text == 0)
+		p->opts.max_text = FEED_DEFAULT_MAX_TEXT;
+	p->base_url = p->opts.base_url ? xstrdup(p->opts.base_url) : NULL;
+	p->charset = p->opts.charset && *p->opts.charset ? xstrdup(p->opts.charset) : NULL;
+	p->opts.base_url = p->base_url;
+	p->opts.charset = p->charset;
+	p->cb = cb;
+	p->cb_arg = arg;
+	buf_init(&p->sniff, 0);
+	buf_init(&p->json, FEED_MAX_JSON);
+	buf_init(&p->pf_tail, 0);
+	buf_init(&p->pf_out, 0);
+	buf_init(&p->text, p->opts.max_text);
+	feed_draft_init(&p->draft);
+	return p;
+}
+
+void
+feed_parser_free(struct feed_parser *p)
+{
+	if (p == NULL)
+		return;
+	if (p->ctxt) {
+		xmlFreeParserCtxt(p->ctxt);
+	}
+	for (int i = 0; i < p->depth; i++)
+		if (p->frames[i].own_base)
+			free(p->frames[i].base);
+	entry_reset(p);
+	feed_draft_clear(&p->draft);
+	buf_free(&p->sniff);
+	buf_free(&p->json);
+	buf_free(&p->pf_tail);
+	buf_free(&p->pf_out);
+	buf_free(&p->text);
+	free(p->meta.title);
+	free(p->meta.link);
+	free(p->error);
+	free(p->ids);
+	free(p->base_url);
+	free(p->charset);
+	free(p);
+}
+
+const struct feed_meta *
+feed_parser_meta(const struct feed_parser *p)
+{
+	return &p->meta;
+}
+
+struct feed_meta *
+feed_meta_mut(struct feed_parser *p)
+{
+	return &p->meta;
+}
+
+const char *
+feed_base_url(const struct feed_parser *p)
+{
+	return p->base_url;
+}
+
+const char *
+feed_parser_error(const struct feed_parser *p)
+{
+	return p->error;
+}
+
+void
+feed_note_error(struct feed_parser *p, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[512];
+
+	p->meta.bozo = true;
+	if (p->error)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	/* one line, printable */
+	for (char *c = msg; *c; c++)
+		if (*c == '\n' || *c == '\r' || *c == '\t')
+			*c = ' ';
+	p->error = xstrdup(str_trim(msg));
+}
+
+int
+feed_parser_push(struct feed_parser *p, const char *chunk, size_t len)
+{
+	if (p->failed || p->stopped)
+		return -1;
+	if (!p->seen_bytes)
+		for (size_t i = 0; i < len && !p->seen_bytes; i++)
+			if (!strchr(" \t\r\n", chunk[i]))
+				p->seen_bytes = true;
+	switch (p->mode) {
+	case MODE_SNIFF:
+		buf_append(&p->sniff, chunk, len);
+		if (p->sniff.len >= FEED_SNIFF_BYTES)
+			return feed_sniff(p, false);
+		return 0;
+	case MODE_JSON:
+		if (buf_append(&p->json, chunk, len) < 0) {
+			feed_note_error(p, "JSON document larger than %d MiB",
+			    FEED_MAX_JSON / (1024 * 1024));
+			p->failed = true;
+			return -1;
+		}
+		return 0;
+	case MODE_XML:
+		return feed_xml_push(p, chunk, len, false);
+	case MODE_DONE:
+		break;
+	}
+	return -1;
+}
+
+int
+feed_parser_finish(struct feed_parser *p)
+{
+	if (p->mode == MODE_SNIFF && !p->failed) {
+		if (!p->seen_bytes) {
+			p->mode = MODE_DONE;
+			free(p->error);
+			p->error = xstrdup("empty document");
+			return -1;
+		}
+		feed_sniff(p, true);
+	}
+	if (p->mode == MODE_JSON && !p->failed) {
+		p->mode = MODE_DONE;
+		if (feed_json_parse(p, p->json.data, p->json.len) < 0)
+			return -1;
+		return 0;
+	}
+	if (p->mode == MODE_XML) {
+		if (!p->failed && !p->stopped)
+			feed_xml_push(p, NULL, 0, true);
+		p->mode = MODE_DONE;
+		/* the document ended inside an entry: keep it only if it is whole enough */
+		if (p->in_entry && !p->stopped) {
+			feed_note_error(p, "document ends inside an entry");
+			if (!p->failed)
+				entry_end(p, true);
+			else
+				entry_reset(p);
+		}
+		if (p->meta.format == FEED_FORMAT_UNKNOWN) {
+			if (!p->error)
+				p->error = xstrdup("not a feed: no RSS, RDF or Atom root element");
+			return -1;
+		}
+		if (p->pf_bad_utf8)
+			feed_note_error(p, "input is not proper UTF-8; invalid bytes were "
+			    "replaced with U+FFFD");
+		return 0;
+	}
+	return p->meta.format == FEED_FORMAT_UNKNOWN || p->failed ? -1 : 0;
+}
+
+int
+feed_parse_buffer(const struct feed_parser_options *opts, const char *data, size_t len,
+    feed_entry_cb cb, void *arg, struct feed_parser **out_parser)
+{
+	struct feed_parser *p = feed_parser_new(opts, cb, arg);
+	int rc;
+
+	feed_parser_push(p, data, len);
+	rc = feed_parser_finish(p);
+	if (out_parser)
+		*out_parser = p;
+	else
+		feed_parser_free(p);
+	return rc;
+}
+
+/* Returns true when s (NUL-terminated, lower-cased here) names UTF-8 or an alias. */
+static bool
+charset_is_utf8(const char *s)
+{
+	return strcasecmp(s, "utf-8") == 0 || strcasecmp(s, "utf8") == 0 ||
+	    strcasecmp(s, "unicode-1-1-utf-8") == 0;
+}
+
+/* Returns true when the charset name is one whose bytes below 0x80 mean ASCII. */
+static bool
+charset_ascii_compat(const char *s)
+{
+	return strncasecmp(s, "utf-16", 6) != 0 && strncasecmp(s, "utf16", 5) != 0 &&
+	    strncasecmp(s, "utf-32", 6) != 0 && strncasecmp(s, "ucs-", 4) != 0 &&
+	    strncasecmp(s, "ucs2", 4) != 0 && strncasecmp(s, "ucs4", 4) != 0 &&
+	    strncasecmp(s, "ebcdic", 6) != 0 && strncasecmp(s, "ibm037", 6) != 0;
+}
+
+/* Decides the document type and encoding from the first bytes, then starts parsing. */
+static int
+feed_sniff(struct feed_parser *p, bool final)
+{
+	const unsigned char *s = (const unsigned char *)p->sniff.data;
+	size_t n = p->sniff.len, i = 0;
+	int rc;
+
+	if (n >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
+		i = 3;
+	while (i < n && strchr(" \t\r\n", s[i]))
+		i++;
+	if (i < n && s[i] == '{') {
+		p->mode = MODE_JSON;
+		rc = buf_append(&p->json, p->sniff.data, p->sniff.len);
+		buf_free(&p->sniff);
+		return rc;
+	}
+	p->mode = MODE_XML;
+	rc = feed_xml_start(p, p->sniff.data, p->sniff.len);
+	if (rc == 0)
+		rc = feed_xml_push(p, p->sniff.data, p->sniff.len, false);
+	buf_free(&p->sniff);
+	(void)final;
+	return rc;
+}
+
+/* Reads encoding="..." from an XML declaration at the start of s, into out. */
+static bool
+xmldecl_encoding(const char *s, size_t n, char *out, size_t outlen)
+{
+	const char *end, *e;
+	size_t k;
+
+	if (n < 6 || memcmp(s, "<?xml", 5) != 0)
+		return false;
+	end = memmem(s, n, "?>", 2);
+	if (end == NULL)
+		return false;
+	e = memmem(s, (size_t)(end - s), "encoding", 8);
+	if (e == NULL)
+		return false;
+	e += 8;
+	while (e < end && (*e == ' ' || *e == '=' || *e == '\t' || *e == '\r' || *e == '\n'))
+		e++;
+	if (e >= end || (*e != '"' && *e != '\''))
+		return false;
+	char q = *e++;
+	for (k = 0; e + k < end && e[k] != q && k + 1 < outlen; k++)
+		out[k] = e[k];
+	out[k] = '\0';
+	return true;
+}
+
+/* Creates the push parser for the encoding the first bytes and the caller ask for. */
+static int
+feed_xml_start(struct feed_parser *p, const char *data, size_t len)
+{
+	static xmlSAXHandler sax;
+	const unsigned char *s = (const unsigned char *)data;
+	char declared[64] = "";
+	bool bom8 = len >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf;
+	bool bom16 = len >= 2 && ((s[0] == 0xff && s[1] == 0xfe) || (s[0] == 0xfe && s[1] == 0xff));
+	bool zeros = len >= 4 && (s[0] == 0 || s[1] == 0);	/* UTF-16/32 without BOM */
+	const char *override = NULL;
+	int options = XML_PARSE_NONET | XML_PARSE_RECOVER | XML_PARSE_NOWARNING;
+
+	if (!sax.initialized) {
+		sax.initialized = XML_SAX2_MAGIC;
+		sax.startElementNs = feed_start_cb;
+		sax.endElementNs = feed_end_cb;
+		sax.characters = feed_chars_cb;
+		sax.ignorableWhitespace = feed_chars_cb;
+		sax.cdataBlock = feed_chars_cb;
+		sax.getEntity = feed_get_entity_cb;
+		sax.entityDecl = feed_entity_decl_cb;
+		sax.serror = feed_xml_error_cb;
+		/* no internalSubset/externalSubset/resolveEntity/getParameterEntity: no DTD
+		 * is ever built or loaded */
+	}
+	xmldecl_encoding(data + (bom8 ? 3 : 0), len - (bom8 ? 3 : 0), declared, sizeof declared);
+	if (bom8 || bom16 || zeros) {
+		p->utf8 = bom8;
+		p->ascii_compat = bom8;
+	} else if (p->charset) {
+		override = p->charset;
+		p->utf8 = charset_is_utf8(override);
+		p->ascii_compat = charset_ascii_compat(override);
+	} else if (declared[0]) {
+		p->utf8 = charset_is_utf8(declared);
+		p->ascii_compat = charset_ascii_compat(declared);
+	} else {
+		p->utf8 = p->ascii_compat = true;
+	}
+
+	p->ctxt = xmlCreatePushParserCtxt(&sax, p, NULL, 0, NULL);
+	if (p->ctxt == NULL)
+		fatalx("libxml2: cannot create a parser context");
+	if (override) {
+		xmlCharEncodingHandlerPtr h = xmlFindCharEncodingHandler(override);
+		if (h == NULL) {
+			feed_note_error(p, "unsupported encoding '%s'", log_esc(override));
+			p->failed = true;
+			return -1;
+		}
+		/* UTF-8 needs no converter: libxml2 reads it natively */
+		if (!p->utf8)
+			xmlSwitchToEncoding(p->ctxt, h);
+		else
+			xmlCharEncCloseFunc(h);
+		options |= XML_PARSE_IGNORE_ENC;
+	} else if (bom16 || zeros) {
+		xmlSwitchEncoding(p->ctxt, xmlDetectCharEncoding(s, (int)len));
+	}
+	xmlCtxtUseOptions(p->ctxt, options);
+	return 0;
+}
+
+/* Passes bytes through the pre-filter into libxml2. */
+static int
+feed_xml_push(struct feed_parser *p, const char *data, size_t len, bool final)
+{
+	const char *in = data;
+	size_t n = len;
+
+	if (p->ascii_compat) {
+		feed_prefilter(p, data, len, final);
+		in = p->pf_out.data;
+		n = p->pf_out.len;
+	}
+	while (n > 0 || final) {
+		/* libxml2 takes an int: feed huge chunks in slices */
+		int slice = n > (1 << 20) ? (1 << 20) : (int)n;
+		bool last = final && (size_t)slice == n;
+		xmlParseChunk(p->ctxt, in, slice, last);
+		in += slice;
+		n -= (size_t)slice;
+		if (p->stopped)
+			return -1;
+		if (p->ctxt->instate == XML_PARSER_EOF && !last) {
+			/* libxml2 halted: a resource limit or a fatal encoding error */
+			if (!p->error)
+				feed_note_error(p, "parse halted");
+			p->failed = true;
+			return -1;
+		}
+		if (last)
+			break;
+	}
+	if (p->ascii_compat)
+		buf_reset(&p->pf_out);
+	return p->failed ? -1 : 0;
+}
+
+/* Appends to pf_out a filtered copy of data (see the file comment). Bytes that cannot
+ * be judged yet (an "&" near the end, a split UTF-8 sequence or "<!--") wait in pf_tail
+ * for the next chunk. */
+static void
+feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final)
+{
+	struct buf *out = &p->pf_out;
+	const char *s;
+	size_t n, i = 0, run;
+
+	if (p->pf_tail.len) {
+		/* join the held-back bytes with the new ones, then filter the whole */
+		struct buf hold = p->pf_tail;
+		buf_init(&p->pf_tail, 0);
+		buf_append(&hold, data, len);
+		feed_prefilter(p, hold.data, hold.len, final);
+		buf_free(&hold);
+		return;
+	}
+	s = data;
+	n = len;
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (p->pf_state != PF_TEXT) {
+			const char *close = p->pf_state == PF_CDATA ? "]]>" :
+			    p->pf_state == PF_COMMENT ? "-->" : "?>";
+			size_t cl = strlen(close);
+			const char *end = memmem(s + i, n - i, close, cl);
+			size_t upto = end ? (size_t)(end - s) + cl : n;
+			/* keep a possible partial terminator for the next chunk */
+			if (!end && !final) {
+				size_t keep = n - i < cl - 1 ? n - i : cl - 1;
+				upto = n - keep;
+			}
+			/* UTF-8 checks still apply inside CDATA and comments */
+			while (i < upto) {
+				size_t k = utf8_valid_prefix(s + i, upto - i);
+				buf_append(out, s + i, k);
+				i += k;
+				if (i < upto) {
+					if (!p->utf8) {
+						buf_append(out, s + i, 1);
+						i++;
+					} else if (!final && n - i < 4 && upto == n) {
+						break;
+					} else {
+						buf_append(out, "\xef\xbf\xbd", 3);
+						p->pf_bad_utf8 = true;
+						i++;
+					}
+				}
+			}
+			if (end)
+				p->pf_state = PF_TEXT;
+			else {
+				buf_append(&p->pf_tail, s + i, n - i);
+				return;
+			}
+			continue;
+		}
+		/* fast path: a run of plain ASCII */
+		run = i;
+		while (run < n) {
+			c = (unsigned char)s[run];
+			if (c == '&' || c == '<' || c == 0 || c >= 0x80)
+				break;
+			run++;
+		}
+		if (run > i) {
+			buf_append(out, s + i, run - i);
+			i = run;
+			continue;
+		}
+		c = (unsigned char)s[i];
+		if (c >= 0x80) {
+			size_t k;
+			if (!p->utf8) {
+				buf_append(out, s + i, 1);
+				i++;
+				continue;
+			}
+			k = utf8_valid_prefix(s + i, n - i);
+			if (k > 0) {
+				buf_append(out, s + i, k);
+				i += k;
+				continue;
+			}
+			if (!final && n - i < 4) {
+				/* maybe a sequence split across chunks */
+				buf_append(&p->pf_tail, s + i, n - i);
+				return;
+			}
+			buf_append(out, "\xef\xbf\xbd", 3);
+			p->pf_bad_utf8 = true;
+			i++;
+		} else if (c == 0) {
+			/* NUL: libxml2 would silently cut the text here; make it report an
+			 * invalid character instead, so the damaged entry is dropped */
+			buf_appendc(out, '\x01');
+			i++;
+		} else if (c == '&') {
+			size_t used = prefilter_amp(p, s + i, n - i, final);
+			if (used == 0) {
+				buf_append(&p->pf_tail, s + i, n - i);
+				return;
+			}
+			i += used;
+		} else {	/* '<' */
+			if (n - i < 9 && !final) {
+				buf_append(&p->pf_tail, s + i, n - i);
+				return;
+			}
+			if (n - i >= 9 && memcmp(s + i, "<![CDATA[", 9) == 0) {
+				buf_append(out, s + i, 9);
+				i += 9;
+				p->pf_state = PF_CDATA;
+			} else if (n - i >= 4 && memcmp(s + i, "<!--", 4) == 0) {
+				buf_append(out, s + i, 4);
+				i += 4;
+				p->pf_state = PF_COMMENT;
+			} else if (n - i >= 2 && s[i + 1] == '?') {
+				buf_append(out, s + i, 2);
+				i += 2;
+				p->pf_state = PF_PI;
+			} else {
+				unsigned char d = n - i >= 2 ? (unsigned char)s[i + 1] : ' ';
+				bool tag = d == '/' || d == '!' || d == '_' || d == ':' ||
+				    (d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z') || d >= 0x80;
+				if (tag) {
+					buf_appendc(out, '<');
+				} else {
+					buf_appends(out, "&lt;");
+					p->pf_bare_lt = true;
+				}
+				i++;
+			}
+		}
+	}
+}
+
+/* Handles an "&" at s: copies a valid reference through, or writes "&amp;" for a bare
+ * one. Returns the bytes consumed, or 0 when more input is needed to decide. */
+static size_t
+prefilter_amp(struct feed_parser *p, const char *s, size_t n, bool final)
+{
+	struct buf *out = &p->pf_out;
+	size_t k = 1;
+
+	if (n >= 2 && s[1] == '#') {
+		k = 2;
+		bool hex = n > 2 && (s[2] == 'x' || s[2] == 'X');
+		if (hex)
+			k++;
+		size_t digits = 0;
+		while (k < n && k < FEED_AMP_LOOKAHEAD &&
+		    (hex ? ((s[k] >= '0' && s[k] <= '9') || (s[k] >= 'a' && s[k] <= 'f') ||
+			       (s[k] >= 'A' && s[k] <= 'F'))
+			 : (s[k] >= '0' && s[k] <= '9')))
+			k++, digits++;
+		if (k == n && !final && k < FEED_AMP_LOOKAHEAD)
+			return 0;
+		if (digits > 0 && k < n && s[k] == ';') {
+			buf_append(out, s, k + 1);
+			return k + 1;
+		}
+	} else {
+		while (k < n && k < FEED_AMP_LOOKAHEAD &&
+		    ((s[k] >= 'a' && s[k] <= 'z') || (s[k] >= 'A' && s[k] <= 'Z') ||
+			(k > 1 && s[k] >= '0' && s[k] <= '9') || (k > 1 && (s[k] == '.' || s[k] == '-' ||
+			s[k] == '_'))))
+			k++;
+		if (k == n && !final && k < FEED_AMP_LOOKAHEAD)
+			return 0;
+		if (k > 1 && k < n && s[k] == ';') {
+			if (entity_name_known(s + 1, k - 1)) {
+				buf_append(out, s, k + 1);
+				return k + 1;
+			}
+			/* an entity we will not expand: show it as the text it is */
+			p->pf_unknown_entity = true;
+			buf_appends(out, "&amp;");
+			return 1;
+		}
+	}
+	p->pf_bare_amp = true;
+	buf_appends(out, "&amp;");
+	return 1;
+}
+
+/* True for the five XML entities and the HTML 4 named entities. */
+static bool
+entity_name_known(const char *name, size_t len)
+{
+	char tmp[FEED_AMP_LOOKAHEAD + 1];
+
+	if (len >= sizeof tmp)
+		return false;
+	memcpy(tmp, name, len);
+	tmp[len] = '\0';
+	if (!strcmp(tmp, "amp") || !strcmp(tmp, "lt") || !strcmp(tmp, "gt") ||
+	    !strcmp(tmp, "quot") || !strcmp(tmp, "apos"))
+		return true;
+	return htmlEntityLookup((const xmlChar *)tmp) != NULL;
+}
+
+/* getEntity: HTML named entities (&nbsp; and friends, common in feeds without a DTD)
+ * come back as predefined entities, which libxml2 inserts as literal text and never
+ * expands further. Declared entities are never registered, so nothing else exists. */
+static xmlEntityPtr
+feed_get_entity_cb(void *ctx, const xmlChar *name)
+{
+	struct feed_parser *p = ctx;
+	const htmlEntityDesc *desc;
+	xmlEntityPtr ent;
+	xmlChar utf8[8];
+	int len;
+
+	ent = xmlHashLookup(html_entities, name);
+	if (ent == NULL) {
+		desc = htmlEntityLookup(name);
+		if (desc == NULL)
+			return NULL;
+		len = xmlCopyCharMultiByte(utf8, (int)desc->value);
+		utf8[len > 0 ? len : 0] = '\0';
+		ent = xmlNewEntity(NULL, name, XML_INTERNAL_PREDEFINED_ENTITY, NULL, NULL, utf8);
+		if (ent == NULL)
+			return NULL;
+		xmlHashAddEntry(html_entities, name, ent);
+	}
+	if (!p->ctxt->hasExternalSubset && !p->ctxt->hasPErefs)
+		feed_note_error(p, "undefined entity '&%s;' read as HTML", (const char *)name);
+	return ent;
+}
+
+/* entityDecl: declarations are ignored, so no entity can ever expand (billion laughs,
+ * quadratic blow-up, external entities: none of them get a definition). */
+static void
+feed_entity_decl_cb(void *ctx, const xmlChar *name, int type, const xmlChar *public_id,
+    const xmlChar *system_id, xmlChar *content)
+{
+	struct feed_parser *p = ctx;
+
+	feed_note_error(p, "entity declaration '%s' ignored", log_esc((const char *)name));
+}
+
+/* serror: every libxml2 diagnostic for this document. Character damage drops the
+ * entry being read; encoding failures and resource limits end the document. */
+static void
+feed_xml_error_cb(void *ctx, xmlErrorPtr err)
+{
+	struct feed_parser *p = ctx;
+	char msg[400];
+
+	if (err->level == XML_ERR_WARNING)
+		return;
+	snprintf(msg, sizeof msg, "line %d: %s", err->line, err->message ? err->message : "error");
+	feed_note_error(p, "%s", msg);
+	switch (err->code) {
+	case XML_ERR_INVALID_CHAR:
+	case XML_ERR_INVALID_CHARREF:
+	case XML_ERR_INVALID_DEC_CHARREF:
+	case XML_ERR_INVALID_HEX_CHARREF:
+	case XML_I18N_CONV_FAILED:
+		if (p->in_entry)
+			p->entry_damaged = true;
+		break;
+	case XML_ERR_UNSUPPORTED_ENCODING:
+	case XML_ERR_UNKNOWN_ENCODING:
+	case XML_I18N_NO_HANDLER:
+		p->failed = true;
+		xmlStopParser(p->ctxt);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Maps a namespace URI to what we know of it. libxml2 interns URIs, so the last one
+ * seen is remembered by pointer. */
+static enum feed_ns
+ns_of(struct feed_parser *p, const xmlChar *uri)
+{
+	const char *u = (const char *)uri;
+
+	if (uri == NULL)
+		return NS_RSS;
+	if (uri == p->last_uri)
+		return p->last_ns;
+	enum feed_ns ns = NS_OTHER;
+	for (size_t i = 0; i < sizeof ns_uris / sizeof ns_uris[0]; i++)
+		if (ns_uris[i] && strcmp(u, ns_uris[i]) == 0)
+			ns = (enum feed_ns)i;
+	if (ns == NS_OTHER) {
+		if (!strcmp(u, "http://purl.org/rss/1.0/") ||
+		    !strcmp(u, "http://backend.userland.com/rss2") ||
+		    !strcmp(u, "http://backend.userland.com/rss"))
+			ns = NS_RSS;
+		else if (!strcmp(u, "http://search.yahoo.com/mrss"))
+			ns = NS_MEDIA;
+		else if (!strcmp(u, "http://purl.org/atom/ns#draft-ietf-atompub-format-08"))
+			ns = NS_ATOM10;
+	}
+	p->last_uri = uri;
+	p->last_ns = ns;
+	return ns;
+}
+
+/* Maps (namespace, local name) to a tag. */
+static enum feed_tag
+tag_of(enum feed_ns ns, const char *n)
+{
+	switch (ns) {
+	case NS_RSS:
+	case NS_RSS090:
+		switch (n[0]) {
+		case 'a': if (!strcmp(n, "author")) return TAG_AUTHOR; break;
+		case 'c':
+			if (!strcmp(n, "channel")) return TAG_CHANNEL;
+			if (!strcmp(n, "category")) return TAG_CATEGORY;
+			break;
+		case 'd': if (!strcmp(n, "description")) return TAG_DESCRIPTION; break;
+		case 'e': if (!strcmp(n, "enclosure")) return TAG_ENCLOSURE; break;
+		case 'g': if (!strcmp(n, "guid")) return TAG_GUID; break;
+		case 'i': if (!strcmp(n, "item")) return TAG_ITEM; break;
+		case 'l': if (!strcmp(n, "link")) return TAG_LINK; break;
+		case 'p': if (!strcmp(n, "pubDate")) return TAG_PUBDATE; break;
+		case 'r': if (!strcmp(n, "rss")) return TAG_RSS; break;
+		case 't':
+			if (!strcmp(n, "title")) return TAG_TITLE;
+			if (!strcmp(n, "ttl")) return TAG_TTL;
+			break;
+		case 'f': if (!strcmp(n, "feed")) return TAG_FEED; break;
+		}
+		return TAG_OTHER;
+	case NS_ATOM10:
+	case NS_ATOM03:
+		switch (n[0]) {
+		case 'a': if (!strcmp(n, "author")) return TAG_AUTHOR; break;
+		case 'c':
+			if (!strcmp(n, "content")) return TAG_ATOM_CONTENT;
+			if (!strcmp(n, "category")) return TAG_CATEGORY;
+			if (!strcmp(n, "created")) return TAG_ATOM_CREATED;
+			break;
+		case 'e':
+			if (!strcmp(n, "entry")) return TAG_ENTRY;
+			if (!strcmp(n, "email")) return TAG_ATOM_EMAIL;
+			break;
+		case 'f': if (!strcmp(n, "feed")) return TAG_FEED; break;
+		case 'i':
+			if (!strcmp(n, "id")) return TAG_ATOM_ID;
+			if (!strcmp(n, "issued")) return TAG_ATOM_ISSUED;
+			break;
+		case 'l': if (!strcmp(n, "link")) return TAG_LINK; break;
+		case 'm': if (!strcmp(n, "modified")) return TAG_ATOM_MODIFIED; break;
+		case 'n': if (!strcmp(n, "name")) return TAG_ATOM_NAME; break;
+		case 'p': if (!strcmp(n, "published")) return TAG_ATOM_PUBLISHED; break;
+		case 's': if (!strcmp(n, "summary")) return TAG_ATOM_SUMMARY; break;
+		case 't': if (!strcmp(n, "title")) return TAG_TITLE; break;
+		case 'u': if (!strcmp(n, "updated")) return TAG_ATOM_UPDATED; break;
+		}
+		return TAG_OTHER;
+	case NS_RDF:
+		return !strcmp(n, "RDF") ? TAG_RDF : TAG_OTHER;
+	case NS_CONTENT:
+		return !strcmp(n, "encoded") ? TAG_CONTENT_ENCODED : TAG_OTHER;
+	case NS_DC:
+		if (!strcmp(n, "creator") || !strcmp(n, "contributor")) return TAG_DC_CREATOR;
+		if (!strcmp(n, "date")) return TAG_DC_DATE;
+		if (!strcmp(n, "subject")) return TAG_DC_SUBJECT;
+		if (!strcmp(n, "title")) return TAG_DC_TITLE;
+		if (!strcmp(n, "description")) return TAG_DC_DESCRIPTION;
+		return TAG_OTHER;
+	case NS_DCTERMS:
+		return !strcmp(n, "modified") ? TAG_DCTERMS_MODIFIED : TAG_OTHER;
+	case NS_MEDIA:
+		if (!strcmp(n, "content")) return TAG_MEDIA_CONTENT;
+		if (!strcmp(n, "description")) return TAG_MEDIA_DESCRIPTION;
+		if (!strcmp(n, "title")) return TAG_MEDIA_TITLE;
+		if (!strcmp(n, "group")) return TAG_MEDIA_GROUP;
+		return TAG_OTHER;
+	case NS_ITUNES:
+		return !strcmp(n, "summary") ? TAG_ITUNES_SUMMARY : TAG_OTHER;
+	case NS_XHTML:
+		return !strcmp(n, "body") ? TAG_XHTML_BODY : TAG_OTHER;
+	default:
+		return TAG_OTHER;
+	}
+}
+
+/* Finds attribute `name` (no namespace, or namespace ns) among SAX2 attributes. */
+static const char *
+attr_get(struct feed_parser *p, const xmlChar **a, int n, const char *name, enum feed_ns ns,
+    size_t *len)
+{
+	for (int i = 0; i < n; i++, a += 5) {
+		if (strcmp((const char *)a[0], name) != 0)
+			continue;
+		if ((ns == NS_OTHER && a[2] == NULL) || (ns != NS_OTHER && a[2] && ns_of(p, a[2]) == ns)) {
+			*len = (size_t)(a[4] - a[3]);
+			return (const char *)a[3];
+		}
+	}
+	return NULL;
+}
+
+/* Returns a malloc'd, trimmed copy of an attribute, or NULL when absent or blank. */
+static char *
+attr_dup(struct feed_parser *p, const xmlChar **a, int n, const char *name, enum feed_ns ns)
+{
+	size_t len;
+	const char *v = attr_get(p, a, n, name, ns, &len);
+	char *s;
+
+	if (v == NULL)
+		return NULL;
+	s = str_trim(xstrndup(v, len));
+	if (*s == '\0') {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Pushes a frame, computing its xml:base from the parent's. */
+static void
+frame_push(struct feed_parser *p, enum feed_ctx ctx, enum feed_tag tag,
+    const xmlChar **attributes, int nb_attributes)
+{
+	struct feed_frame *f = &p->frames[p->depth];
+	const char *parent = p->depth > 0 ? p->frames[p->depth - 1].base : p->base_url;
+	char *xb = nb_attributes ? attr_dup(p, attributes, nb_attributes, "base", NS_XML) : NULL;
+
+	f->ctx = ctx;
+	f->tag = tag;
+	f->serial = false;
+	f->wrapper = false;
+	f->closed = false;
+	if (xb) {
+		f->base = url_resolve(parent, xb);
+		f->own_base = f->base != NULL;
+		if (!f->own_base)
+			f->base = (char *)parent;
+		free(xb);
+	} else {
+		f->base = (char *)parent;
+		f->own_base = false;
+	}
+	p->depth++;
+}
+
+/* Starts capturing the text of a field whose element is the top frame. */
+static void
+capture_begin(struct feed_parser *p, enum feed_field field, enum feed_textmode mode)
+{
+	p->field = field;
+	p->textmode = mode;
+	p->field_depth = p->depth - 1;
+	p->frames[p->field_depth].ctx = CTX_FIELD;
+	buf_reset(&p->text);
+}
+
+/* Drops the current capture (its element was cut or damaged). */
+static void
+capture_abandon(struct feed_parser *p)
+{
+	p->field = F_NONE;
+	buf_reset(&p->text);
+}
+
+/* Stores `value` (owned) into *slot unless the slot is taken. */
+static void
+take(char **slot, char *value)
+{
+	if (value == NULL)
+		return;
+	if (*slot == NULL)
+		*slot = value;
+	else
+		free(value);
+}
+
+/* Finishes the current capture and stores the text where it belongs. */
+static void
+capture_end(struct feed_parser *p)
+{
+	enum feed_field field = p->field;
+	char *raw, *v = NULL;
+	const char *base = p->frames[p->field_depth].base;
+
+	p->field = F_NONE;
+	if (p->text.truncated)
+		feed_note_error(p, "a text field longer than %zu bytes was cut", p->opts.max_text);
+	raw = buf_steal(&p->text);
+	buf_init(&p->text, p->opts.max_text);
+
+	switch (field) {
+	case F_TITLE:
+	case F_FEED_TITLE:
+	case F_MEDIA_TITLE:
+	case F_DC_TITLE:
+		if (p->textmode == TM_TEXT) {
+			v = str_squeeze_space(raw);
+			raw = NULL;
+		} else if (p->textmode == TM_HTML || p->textmode == TM_XHTML) {
+			v = html_to_line(raw, strlen(raw), p->opts.max_text);
+		} else {
+			v = feed_plain_title(raw, p->opts.max_text);
+		}
+		if (v && *v == '\0') {
+			free(v);
+			v = NULL;
+		}
+		if (field == F_FEED_TITLE)
+			take(&p->meta.title, v);
+		else if (field == F_TITLE)
+			take(&p->draft.title, v);
+		else if (field == F_MEDIA_TITLE)
+			take(&p->e_media_title, v);
+		else
+			take(&p->e_dc_title, v);
+		break;
+	case F_LINK:
+	case F_FEED_LINK:
+		v = url_resolve(base, raw);
+		if (field == F_FEED_LINK)
+			take(&p->meta.link, v);
+		else
+			take(&p->e_rsslink, v);
+		break;
+	case F_FEED_TTL:
+		p->meta.ttl_minutes = atoi(str_trim(raw));
+		if (p->meta.ttl_minutes < 0)
+			p->meta.ttl_minutes = 0;
+		break;
+	default:
+		v = str_trim(raw);
+		raw = NULL;
+		if (*v == '\0') {
+			free(v);
+			break;
+		}
+		switch (field) {
+		case F_SUMMARY: take(&p->e_summary, v); break;
+		case F_CONTENT: take(&p->e_content, v); break;
+		case F_CONTENT_ENCODED: take(&p->e_content_encoded, v); break;
+		case F_MEDIA_DESC: take(&p->e_media_desc, v); break;
+		case F_DC_DESC: take(&p->e_dc_desc, v); break;
+		case F_ITUNES_SUMMARY: take(&p->e_itunes_summary, v); break;
+		case F_GUID: take(&p->e_guid, v); break;
+		case F_ATOM_ID: take(&p->e_atomid, v); break;
+		case F_PUBDATE: take(&p->e_pubdate, v); break;
+		case F_DCDATE: take(&p->e_dcdate, v); break;
+		case F_PUBLISHED: take(&p->e_published, v); break;
+		case F_UPDATED: take(&p->e_updated, v); break;
+		case F_CREATED: take(&p->e_created, v); break;
+		case F_AUTHOR:
+		case F_CATEGORY:
+			str_squeeze_space(v);
+			strlist_add_unique(field == F_AUTHOR ? &p->draft.authors : &p->draft.categories, v);
+			break;
+		case F_AUTHOR_NAME: take(&p->e_author_name, str_squeeze_space(v)); break;
+		case F_AUTHOR_EMAIL: take(&p->e_author_email, v); break;
+		default: free(v); break;
+		}
+		break;
+	}
+	free(raw);
+}
+
+/* Text mode of an Atom text construct from its type (1.0) or type/mode (0.3). */
+static enum feed_textmode
+atom_textmode(struct feed_parser *p, const xmlChar **a, int n)
+{
+	size_t tl = 0, ml = 0;
+	const char *t = attr_get(p, a, n, "type", NS_OTHER, &tl);
+	const char *m = attr_get(p, a, n, "mode", NS_OTHER, &ml);
+
+#define IS(s, l, lit) ((l) == sizeof(lit) - 1 && strncasecmp((s), (lit), (l)) == 0)
+	if (m && IS(m, ml, "xml"))
+		return TM_XHTML;
+	if (m && IS(m, ml, "escaped"))
+		return TM_HTML;
+	if (t == NULL || IS(t, tl, "text") || IS(t, tl, "text/plain"))
+		return TM_TEXT;
+	if (IS(t, tl, "html") || IS(t, tl, "text/html"))
+		return TM_HTML;
+	if (IS(t, tl, "xhtml") || IS(t, tl, "application/xhtml+xml"))
+		return TM_XHTML;
+#undef IS
+	return TM_TEXT;
+}
+
+/* Appends s HTML-escaped. */
+static void
+buf_append_escaped(struct buf *b, const char *s, size_t n, bool attr)
+{
+	size_t i = 0, run = 0;
+
+	while (i < n) {
+		const char *rep = NULL;
+		switch (s[i]) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = attr ? "&quot;" : NULL; break;
+		}
+		if (rep) {
+			buf_append(b, s + run, i - run);
+			buf_appends(b, rep);
+			run = i + 1;
+		}
+		i++;
+	}
+	buf_append(b, s + run, n - run);
+}
+
+/* Serialises a start tag inside a captured field as HTML. */
+static void
+serial_start(struct feed_parser *p, const char *name, const xmlChar **a, int n)
+{
+	buf_appendc(&p->text, '<');
+	buf_appends(&p->text, name);
+	for (int i = 0; i < n; i++, a += 5) {
+		buf_appendc(&p->text, ' ');
+		buf_appends(&p->text, (const char *)a[0]);
+		buf_appends(&p->text, "=\"");
+		buf_append_escaped(&p->text, (const char *)a[3], (size_t)(a[4] - a[3]), true);
+		buf_appendc(&p->text, '"');
+	}
+	buf_appendc(&p->text, '>');
+}
+
+/* Serialises an end tag; void elements have none in HTML. */
+static void
+serial_end(struct feed_parser *p, const char *name)
+{
+	static const char *const voids[] = { "br", "img", "hr", "input", "meta", "link",
+		"area", "base", "col", "embed", "param", "source", "track", "wbr", NULL };
+
+	for (int i = 0; voids[i]; i++)
+		if (!strcmp(name, voids[i]))
+			return;
+	buf_appends(&p->text, "</");
+	buf_appends(&p->text, name);
+	buf_appendc(&p->text, '>');
+}
+
+/* Sets the format from the root element, or stops at once for what is not a feed. */
+static void
+feed_root(struct feed_parser *p, enum feed_tag tag, enum feed_ns ns,
+    const xmlChar **a, int n)
+{
+	size_t len;
+	const char *v;
+
+	switch (tag) {
+	case TAG_RSS:
+		v = attr_get(p, a, n, "version", NS_OTHER, &len);
+		if (v && len >= 4 && !strncmp(v, "0.9", 3))
+			p->meta.format = FEED_FORMAT_RSS09X;
+		else
+			p->meta.format = FEED_FORMAT_RSS20;
+		break;
+	case TAG_CHANNEL:
+		p->meta.format = FEED_FORMAT_RSS20;
+		break;
+	case TAG_RDF:
+		p->meta.format = FEED_FORMAT_RSS10;	/* 0.90 is told by its children */
+		break;
+	case TAG_FEED:
+		p->meta.format = ns == NS_ATOM03 ? FEED_FORMAT_ATOM03 : FEED_FORMAT_ATOM10;
+		if (ns == NS_RSS) {
+			v = attr_get(p, a, n, "version", NS_OTHER, &len);
+			p->meta.format = v && !strncmp(v, "0.3", 3) ? FEED_FORMAT_ATOM03 :
+			    FEED_FORMAT_ATOM10;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* Handles an Atom-style <link> (attributes) at feed or entry level. */
+static void
+handle_link(struct feed_parser *p, bool feedlevel, const xmlChar **a, int n)
+{
+	char *rel = attr_dup(p, a, n, "rel", NS_OTHER);
+	char *href = attr_dup(p, a, n, "href", NS_OTHER);
+	char *type = attr_dup(p, a, n, "type", NS_OTHER);
+	const char *base = p->frames[p->depth - 1].base;
+	bool html = type == NULL || strstr(type, "html") != NULL;
+
+	if (href == NULL)
+		goto out;
+	if (rel == NULL || !strcmp(rel, "alternate") ||
+	    !strcmp(rel, "http://www.iana.org/assignments/relation/alternate")) {
+		char **slot = feedlevel ? &p->meta.link : &p->e_atomlink;
+		bool *slot_html = feedlevel ? &p->feed_link_html : &p->e_atomlink_html;
+		if (*slot == NULL || (html && !*slot_html && type != NULL)) {
+			free(*slot);
+			*slot = url_resolve(base, href);
+			*slot_html = html && type != NULL;
+		}
+	} else if (!strcmp(rel, "enclosure") && !feedlevel) {
+		char *len = attr_dup(p, a, n, "length", NS_OTHER);
+		char *url = url_resolve(base, href);
+		if (url)
+			feed_draft_add_enclosure(&p->draft, url, type, parse_length(len));
+		type = NULL;
+		free(len);
+	}
+out:
+	free(rel);
+	free(href);
+	free(type);
+}
+
+/* Handles <enclosure> (RSS) or <media:content>. */
+static void
+handle_enclosure(struct feed_parser *p, const xmlChar **a, int n, bool media)
+{
+	char *href = attr_dup(p, a, n, "url", NS_OTHER);
+	char *type = attr_dup(p, a, n, "type", NS_OTHER);
+	char *len = attr_dup(p, a, n, media ? "fileSize" : "length", NS_OTHER);
+	char *url = href ? url_resolve(p->frames[p->depth - 1].base, href) : NULL;
+
+	if (url)
+		feed_draft_add_enclosure(&p->draft, url, type, parse_length(len));
+	else
+		free(type);
+	free(href);
+	free(len);
+}
+
+/* A non-negative decimal length, or -1. */
+static int64_t
+parse_length(const char *s)
+{
+	int64_t v = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > (INT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+/* startElementNs: decides what the element is and what to capture. */
+static void
+feed_start_cb(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri,
+    int nb_namespaces, const xmlChar **namespaces, int nb_attributes, int nb_defaulted,
+    const xmlChar **a)
+{
+	struct feed_parser *p = ctx;
+	const char *name = (const char *)localname;
+	enum feed_ns ns;
+	enum feed_tag tag;
+	enum feed_ctx parent;
+	int n = nb_attributes;
+
+	/* libxml2 2.9 drops entity references after any error; we recover ourselves */
+	p->ctxt->wellFormed = 1;
+	if (p->depth >= FEED_MAX_FRAMES) {
+		p->overflow++;
+		return;
+	}
+	parent = p->depth ? p->frames[p->depth - 1].ctx : CTX_DOC;
+
+	/* inside a captured field: markup is content */
+	if (parent == CTX_FIELD || (p->depth && p->frames[p->depth - 1].serial)) {
+		ns = ns_of(p, uri);
+		tag = tag_of(ns, name);
+		/* an RSS field left open by mistake: a sibling field closes it */
+		if (p->textmode != TM_XHTML && p->textmode != TM_HTML && tag != TAG_OTHER &&
+		    parent == CTX_FIELD && p->depth - 1 == p->field_depth &&
+		    ns != NS_XHTML) {
+			feed_note_error(p, "a field was not closed before <%s>", log_esc(name));
+			capture_end(p);
+			p->frames[p->depth - 1].ctx = p->depth >= 2 ? p->frames[p->depth - 2].ctx :
+			    CTX_FEED;
+			p->frames[p->depth - 1].closed = true;
+			parent = p->frames[p->depth - 1].ctx;
+			/* fall through to normal handling below */
+		} else {
+			frame_push(p, CTX_SKIP, TAG_OTHER, a, n);
+			p->frames[p->depth - 1].serial = true;
+			if (p->textmode == TM_XHTML && parent == CTX_FIELD &&
+			    p->depth - 2 == p->field_depth && !strcmp(name, "div") &&
+			    str_is_blank(p->text.data)) {
+				buf_reset(&p->text);
+				p->frames[p->depth - 1].wrapper = true;
+				return;
+			}
+			serial_start(p, name, a, n);
+			return;
+		}
+	} else {
+		ns = ns_of(p, uri);
+		tag = tag_of(ns, name);
+	}
+
+	if (parent == CTX_SKIP) {
+		frame_push(p, CTX_SKIP, TAG_OTHER, NULL, 0);
+		return;
+	}
+
+	if (p->depth == 0) {
+		feed_root(p, tag, ns, a, n);
+		if (p->meta.format == FEED_FORMAT_UNKNOWN) {
+			free(p->error);
+			p->error = xasprintf("not a feed: the root element is <%s>", log_esc(name));
+			p->failed = true;
+			xmlStopParser(p->ctxt);
+			return;
+		}
+		frame_push(p, CTX_FEED, tag, a, n);
+		if (tag == TAG_CHANNEL)
+			p->frames[0].ctx = CTX_FEED;
+		return;
+	}
+
+	if (ns == NS_RSS090 && p->meta.format == FEED_FORMAT_RSS10)
+		p->meta.format = FEED_FORMAT_RSS09X;
+
+	switch (parent) {
+	case CTX_FEED:
+		switch (tag) {
+		case TAG_CHANNEL:
+			frame_push(p, CTX_FEED, tag, a, n);
+			return;
+		case TAG_ITEM:
+		case TAG_ENTRY:
+			frame_push(p, CTX_ENTRY, tag, a, n);
+			entry_begin(p);
+			if (tag == TAG_ITEM)
+				p->e_about = attr_dup(p, a, n, "about", NS_RDF);
+			return;
+		case TAG_TITLE:
+			frame_push(p, CTX_FIELD, tag, a, n);
+			p->field_feedlevel = true;
+			capture_begin(p, F_FEED_TITLE, (ns == NS_ATOM10 || ns == NS_ATOM03) ?
+			    atom_textmode(p, a, n) : TM_MAYBE_HTML);
+			return;
+		case TAG_LINK:
+			if (ns == NS_ATOM10 || ns == NS_ATOM03) {
+				frame_push(p, CTX_SKIP, tag, a, n);
+				handle_link(p, true, a, n);
+				return;
+			}
+			frame_push(p, CTX_FIELD, tag, a, n);
+			p->field_feedlevel = true;
+			capture_begin(p, F_FEED_LINK, TM_TEXT);
+			return;
+		case TAG_TTL:
+			frame_push(p, CTX_FIELD, tag, a, n);
+			p->field_feedlevel = true;
+			capture_begin(p, F_FEED_TTL, TM_TEXT);
+			return;
+		default:
+			frame_push(p, CTX_SKIP, tag, NULL, 0);
+			return;
+		}
+	case CTX_ENTRY:
+	case CTX_GROUP:
+	case CTX_AUTHOR: {
+		enum feed_field field = F_NONE;
+		enum feed_textmode mode = TM_TEXT;
+		bool atom = ns == NS_ATOM10 || ns == NS_ATOM03;
+
+		if (parent == CTX_AUTHOR) {
+			if (tag == TAG_ATOM_NAME)
+				field = F_AUTHOR_NAME;
+			else if (tag == TAG_ATOM_EMAIL)
+				field = F_AUTHOR_EMAIL;
+			if (field == F_NONE) {
+				frame_push(p, CTX_SKIP, tag, NULL, 0);
+				return;
+			}
+			frame_push(p, CTX_FIELD, tag, a, n);
+			p->field_feedlevel = false;
+			capture_begin(p, field, TM_TEXT);
+			return;
+		}
+		switch (tag) {
+		case TAG_ITEM:
+		case TAG_ENTRY:
+			/* an entry inside an entry: the previous one was never closed */
+			feed_note_error(p, "<%s> not closed before the next one", log_esc(name));
+			entry_end(p, false);
+			for (int i = p->depth - 1; i >= 0; i--) {
+				bool was_entry = p->frames[i].ctx == CTX_ENTRY && !p->frames[i].closed;
+				p->frames[i].ctx = CTX_FEED;
+				p->frames[i].closed = true;
+				if (was_entry)
+					break;
+			}
+			frame_push(p, CTX_ENTRY, tag, a, n);
+			entry_begin(p);
+			if (tag == TAG_ITEM)
+				p->e_about = attr_dup(p, a, n, "about", NS_RDF);
+			return;
+		case TAG_TITLE:
+			field = F_TITLE;
+			mode = atom ? atom_textmode(p, a, n) : TM_MAYBE_HTML;
+			break;
+		case TAG_LINK:
+			if (atom) {
+				frame_push(p, CTX_SKIP, tag, a, n);
+				handle_link(p, false, a, n);
+				return;
+			}
+			field = F_LINK;
+			break;
+		case TAG_DESCRIPTION: field = F_SUMMARY; mode = TM_MAYBE_HTML; break;
+		case TAG_ATOM_SUMMARY: field = F_SUMMARY; mode = atom_textmode(p, a, n); break;
+		case TAG_ATOM_CONTENT:
+			if (attr_get(p, a, n, "src", NS_OTHER, &(size_t){0}) != NULL)
+				break;
+			field = F_CONTENT;
+			mode = atom_textmode(p, a, n);
+			break;
+		case TAG_CONTENT_ENCODED: field = F_CONTENT_ENCODED; mode = TM_MAYBE_HTML; break;
+		case TAG_XHTML_BODY: field = F_CONTENT_ENCODED; mode = TM_XHTML; break;
+		case TAG_GUID: {
+			size_t len;
+			const char *pl = attr_get(p, a, n, "isPermaLink", NS_OTHER, &len);
+			p->e_guid_permalink = !(pl && len == 5 && !strncasecmp(pl, "false", 5));
+			field = F_GUID;
+			break;
+		}
+		case TAG_ATOM_ID: field = F_ATOM_ID; break;
+		case TAG_PUBDATE: field = F_PUBDATE; break;
+		case TAG_DC_DATE: field = F_DCDATE; break;
+		case TAG_ATOM_PUBLISHED:
+		case TAG_ATOM_ISSUED: field = F_PUBLISHED; break;
+		case TAG_ATOM_UPDATED:
+		case TAG_ATOM_MODIFIED:
+		case TAG_DCTERMS_MODIFIED: field = F_UPDATED; break;
+		case TAG_ATOM_CREATED: field = F_CREATED; break;
+		case TAG_AUTHOR:
+			if (atom) {
+				frame_push(p, CTX_AUTHOR, tag, a, n);
+				free(p->e_author_name);
+				free(p->e_author_email);
+				p->e_author_name = p->e_author_email = NULL;
+				return;
+			}
+			field = F_AUTHOR;
+			break;
+		case TAG_DC_CREATOR: field = F_AUTHOR; break;
+		case TAG_CATEGORY:
+			if (atom) {
+				char *term = attr_dup(p, a, n, "term", NS_OTHER);
+				if (term == NULL)
+					term = attr_dup(p, a, n, "label", NS_OTHER);
+				if (term)
+					strlist_add_unique(&p->draft.categories, str_squeeze_space(term));
+				frame_push(p, CTX_SKIP, tag, NULL, 0);
+				return;
+			}
+			field = F_CATEGORY;
+			break;
+		case TAG_DC_SUBJECT: field = F_CATEGORY; break;
+		case TAG_ENCLOSURE:
+			frame_push(p, CTX_SKIP, tag, a, n);
+			handle_enclosure(p, a, n, false);
+			return;
+		case TAG_MEDIA_CONTENT:
+			/* media:content may hold media:title/description: look inside */
+			frame_push(p, CTX_GROUP, tag, a, n);
+			handle_enclosure(p, a, n, true);
+			return;
+		case TAG_MEDIA_GROUP:
+			frame_push(p, CTX_GROUP, tag, a, n);
+			return;
+		case TAG_MEDIA_DESCRIPTION: field = F_MEDIA_DESC; mode = TM_TEXT; break;
+		case TAG_MEDIA_TITLE: field = F_MEDIA_TITLE; mode = TM_MAYBE_HTML; break;
+		case TAG_DC_TITLE: field = F_DC_TITLE; mode = TM_MAYBE_HTML; break;
+		case TAG_DC_DESCRIPTION: field = F_DC_DESC; break;
+		case TAG_ITUNES_SUMMARY: field = F_ITUNES_SUMMARY; break;
+		default:
+			break;
+		}
+		if (field == F_NONE) {
+			frame_push(p, CTX_SKIP, tag, NULL, 0);
+			return;
+		}
+		frame_push(p, CTX_FIELD, tag, a, n);
+		p->field_feedlevel = false;
+		capture_begin(p, field, mode);
+		return;
+	}
+	case CTX_DOC:
+	case CTX_FIELD:
+	case CTX_SKIP:
+		frame_push(p, CTX_SKIP, tag, NULL, 0);
+		return;
+	}
+}
+
+/* endElementNs: closes what the matching start opened. */
+static void
+feed_end_cb(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri)
+{
+	struct feed_parser *p = ctx;
+	struct feed_frame *f;
+
+	p->ctxt->wellFormed = 1;
+	if (p->overflow > 0) {
+		p->overflow--;
+		return;
+	}
+	if (p->depth == 0)
+		return;
+	f = &p->frames[p->depth - 1];
+	if (f->closed) {
+		/* nothing: recovery already closed it */
+	} else if (f->serial) {
+		if (!f->wrapper)
+			serial_end(p, (const char *)localname);
+	} else if (f->ctx == CTX_FIELD && p->field != F_NONE && p->depth - 1 == p->field_depth) {
+		capture_end(p);
+	} else if (f->ctx == CTX_ENTRY) {
+		entry_end(p, false);
+	} else if (f->ctx == CTX_AUTHOR) {
+		char *who = p->e_author_name ? p->e_author_name : p->e_author_email;
+		if (who)
+			strlist_add_unique(&p->draft.authors, xstrdup(who));
+		free(p->e_author_name);
+		free(p->e_author_email);
+		p->e_author_name = p->e_author_email = NULL;
+	}
+	if (f->own_base)
+		free(f->base);
+	p->depth--;
+}
+
+/* characters / cdataBlock: text of the field being captured. */
+static void
+feed_chars_cb(void *ctx, const xmlChar *ch, int len)
+{
+	struct feed_parser *p = ctx;
+	struct feed_frame *f;
+
+	p->ctxt->wellFormed = 1;
+	if (p->field == F_NONE || p->depth == 0 || p->overflow)
+		return;
+	f = &p->frames[p->depth - 1];
+	if (f->serial)
+		buf_append_escaped(&p->text, (const char *)ch, (size_t)len, false);
+	else if (f->ctx == CTX_FIELD) {
+		if (p->textmode == TM_XHTML)
+			buf_append_escaped(&p->text, (const char *)ch, (size_t)len, false);
+		else
+			buf_append(&p->text, ch, (size_t)len);
+	}
+}
+
+/* Starts a new entry. */
+static void
+entry_begin(struct feed_parser *p)
+{
+	entry_reset(p);
+	p->in_entry = true;
+	p->entry_damaged = false;
+}
+
+/* Frees what the entry being built holds apart from the draft. */
+static void
+entry_reset(struct feed_parser *p)
+{
+	char **strs[] = { &p->e_rsslink, &p->e_atomlink, &p->e_guid, &p->e_atomid, &p->e_about,
+		&p->e_pubdate, &p->e_dcdate, &p->e_published, &p->e_updated, &p->e_created,
+		&p->e_summary, &p->e_content_encoded, &p->e_content,
+		&p->e_media_desc, &p->e_itunes_summary, &p->e_media_title, &p->e_dc_title,
+		&p->e_dc_desc, &p->e_author_name, &p->e_author_email };
+
+	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+		free(*strs[i]);
+		*strs[i] = NULL;
+	}
+	p->e_atomlink_html = false;
+	p->e_guid_permalink = true;
+	p->in_entry = false;
+	feed_draft_clear(&p->draft);
+}
+
+/* Picks the first present value of a list of candidates and takes it. */
+static char *
+first_of(char **a, char **b, char **c)
+{
+	char **pick = *a ? a : *b ? b : c;
+	char *v = *pick;
+
+	*pick = NULL;
+	return v;
+}
+
+/* Parses the first date present among the candidates. */
+static int64_t
+first_date(const char *a, const char *b, const char *c)
+{
+	const char *cand[] = { a, b, c };
+
+	for (int i = 0; i < 3; i++)
+		if (cand[i])
+			return date_parse(cand[i]);
+	return FEED_NO_DATE;
+}
+
+/* Completes the entry and hands it on; a truncated one only when it is whole enough. */
+static void
+entry_end(struct feed_parser *p, bool truncated)
+{
+	struct feed_entry_draft *d = &p->draft;
+
+	if (p->field != F_NONE && p->field_depth >= 0)
+		capture_abandon(p);
+	if (p->entry_damaged) {
+		entry_reset(p);
+		return;
+	}
+	if (truncated && !(d->title && (p->e_rsslink || p->e_atomlink || p->e_guid ||
+	    p->e_atomid))) {
+		entry_reset(p);
+		return;
+	}
+	take(&d->title, first_of(&p->e_media_title, &p->e_dc_title, &p->e_dc_title));
+	/* (first_of takes one; the other is freed by entry_reset) */
+	take(&d->link, first_of(&p->e_rsslink, &p->e_atomlink, &p->e_atomlink));
+	if (d->link == NULL && p->e_guid && p->e_guid_permalink && url_is_http(p->e_guid))
+		d->link = url_resolve(NULL, p->e_guid);
+	d->guid = first_of(&p->e_guid, &p->e_atomid, &p->e_about);
+	take(&d->summary, first_of(&p->e_summary, &p->e_media_desc, &p->e_itunes_summary));
+	take(&d->summary, p->e_dc_desc);
+	p->e_dc_desc = NULL;
+	take(&d->content, first_of(&p->e_content_encoded, &p->e_content, &p->e_content));
+	d->published = first_date(p->e_pubdate, p->e_dcdate, p->e_published ? p->e_published :
+	    p->e_created);
+	d->updated = first_date(p->e_updated, NULL, NULL);
+	p->in_entry = false;
+	feed_emit(p, d);
+	entry_reset(p);
+}
+
+/* --- shared with feed_json.c ------------------------------------------------------ */
+
+void
+strlist_add_unique(struct strlist *l, char *s)
+{
+	if (s == NULL)
+		return;
+	if (str_is_blank(s)) {
+		free(s);
+		return;
+	}
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i], s)) {
+			free(s);
+			return;
+		}
+	l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
+	l->v[l->n++] = s;
+}
+
+void
+strlist_free(struct strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+void
+feed_draft_init(struct feed_entry_draft *d)
+{
+	memset(d, 0, sizeof *d);
+	d->published = d->updated = FEED_NO_DATE;
+}
+
+void
+feed_draft_clear(struct feed_entry_draft *d)
+{
+	free(d->guid);
+	free(d->title);
+	free(d->link);
+	free(d->summary);
+	free(d->content);
+	strlist_free(&d->authors);
+	strlist_free(&d->categories);
+	for (size_t i = 0; i < d->n_enclosures; i++) {
+		free(d->enclosures[i].url);
+		free(d->enclosures[i].type);
+	}
+	free(d->enclosures);
+	feed_draft_init(d);
+}
+
+void
+feed_draft_add_enclosure(struct feed_entry_draft *d, char *url, char *type, int64_t length)
+{
+	for (size_t i = 0; i < d->n_enclosures; i++)
+		if (!strcmp(d->enclosures[i].url, url)) {
+			free(url);
+			free(type);
+			return;
+		}
+	d->enclosures = xreallocarray(d->enclosures, d->n_enclosures + 1, sizeof *d->enclosures);
+	d->enclosures[d->n_enclosures++] = (struct feed_enclosure){ url, type, length };
+}
+
+char *
+feed_plain_title(const char *s, size_t max_text)
+{
+	if (html_looks_like_markup(s))
+		return html_to_line(s, strlen(s), max_text);
+	return str_squeeze_space(xstrdup(s));
+}
+
+/* FNV-1a, for the per-document id set. */
+static uint64_t
+id_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h ? h : 1;
+}
+
+/* Adds id to the document's set; false when it was there already. */
+static bool
+ids_insert(struct feed_parser *p, const char *id)
+{
+	uint64_t h = id_hash(id);
+	size_t i;
+
+	if (p->ids_n * 2 >= p->ids_cap) {
+		size_t cap = p->ids_cap ? p->ids_cap * 2 : 64;
+		uint64_t *t = xcalloc(cap, sizeof *t);
+		for (size_t k = 0; k < p->ids_cap; k++) {
+			if (!p->ids[k])
+				continue;
+			for (i = p->ids[k] & (cap - 1); t[i]; i = (i + 1) & (cap - 1))
+				;
+			t[i] = p->ids[k];
+		}
+		free(p->ids);
+		p->ids = t;
+		p->ids_cap = cap;
+	}
+	for (i = h & (p->ids_cap - 1); p->ids[i]; i = (i + 1) & (p->ids_cap - 1))
+		if (p->ids[i] == h)
+			return false;
+	p->ids[i] = h;
+	p->ids_n++;
+	return true;
+}
+
+/* The fallback id: a hash of title and date (and text when both are missing). */
+static char *
+hash_id(const struct feed_entry_draft *d)
+{
+	struct buf b;
+	char date[32] = "", hex[65];
+	int64_t t = d->published != FEED_NO_DATE ? d->published : d->updated;
+
+	buf_init(&b, 0);
+	if (t != FEED_NO_DATE)
+		date_format_rfc3339(t, date, sizeof date);
+	buf_appends(&b, d->title ? d->title : "");
+	buf_appendc(&b, '\n');
+	buf_appends(&b, date);
+	if (d->title == NULL && t == FEED_NO_DATE) {
+		buf_appendc(&b, '\n');
+		buf_appends(&b, d->summary ? d->summary : d->content ? d->content : "");
+	}
+	crypto_sha256_hex(b.data, b.len, hex);
+	buf_free(&b);
+	return xasprintf("sha256:%.32s", hex);
+}
+
+/* Replaces a string that is not valid UTF-8 (cannot happen from libxml2, but JSON and
+ * truncation edges are cheaper to guard here than to prove). */
+static void
+ensure_utf8(char **s)
+{
+	size_t n;
+
+	if (*s == NULL)
+		return;
+	n = strlen(*s);
+	if (utf8_valid_prefix(*s, n) != n) {
+		char *t = utf8_sanitize(*s, n);
+		free(*s);
+		*s = t;
+	}
+}
+
+int
+feed_emit(struct feed_parser *p, struct feed_entry_draft *d)
+{
+	struct feed_entry e;
+	char *id = NULL;
+	int rc;
+
+	ensure_utf8(&d->title);
+	ensure_utf8(&d->summary);
+	ensure_utf8(&d->content);
+	ensure_utf8(&d->guid);
+	ensure_utf8(&d->link);
+	if (d->guid && !str_is_blank(d->guid) && ids_insert(p, d->guid))
+		id = xstrdup(d->guid);
+	else if (d->link && ids_insert(p, d->link))
+		id = xstrdup(d->link);
+	else {
+		char *h = hash_id(d);
+		if (ids_insert(p, h))
+			id = h;
+		else {
+			for (int k = 2; id == NULL; k++) {
+				char *alt = xasprintf("%s#%d", h, k);
+				if (ids_insert(p, alt))
+					id = alt;
+				else
+					free(alt);
+			}
+			free(h);
+		}
+	}
+	e = (struct feed_entry){
+		.id = id, .title = d->title, .link = d->link, .summary = d->summary,
+		.content = d->content, .published = d->published, .updated = d->updated,
+		.authors = d->authors.v, .n_authors = d->authors.n,
+		.categories = d->categories.v, .n_categories = d->categories.n,
+		.enclosures = d->enclosures, .n_enclosures = d->n_enclosures,
+	};
+	p->meta.n_entries++;
+	rc = p->cb ? p->cb(&e, p->cb_arg) : 0;
+	free(id);
+	feed_draft_clear(d);
+	if (rc < 0) {
+		p->stopped = true;
+		if (p->ctxt)
+			xmlStopParser(p->ctxt);
+	}
+	return rc;
+}

@@ -173,7 +173,7 @@ static xmlParserInputPtr feed_refuse_loader_cb(const char *url, const char *id,
     xmlParserCtxtPtr ctxt);
 static void feed_silent_cb(void *ctx, const char *msg, ...);
 static int feed_sniff(struct feed_parser *p, bool final);
-static int feed_xml_start(struct feed_parser *p, const char *data, size_t len);
+static int feed_xml_start(struct feed_parser *p, const char *data, size_t len);	/* bytes used */
 static int feed_xml_push(struct feed_parser *p, const char *data, size_t len, bool final);
 static void feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final);
 static size_t prefilter_amp(struct feed_parser *p, const char *s, size_t n, bool final);
@@ -500,9 +500,9 @@ feed_sniff(struct feed_parser *p, bool final)
 		return rc;
 	}
 	p->mode = MODE_XML;
-	rc = feed_xml_start(p, p->sniff.data, p->sniff.len);
-	if (rc == 0)
-		rc = feed_xml_push(p, p->sniff.data, p->sniff.len, false);
+	rc = p->sniff.len >= 4 || final ? feed_xml_start(p, p->sniff.data, p->sniff.len) : 0;
+	if (rc >= 0)
+		rc = feed_xml_push(p, p->sniff.data + rc, p->sniff.len - (size_t)rc, false);
 	buf_free(&p->sniff);
 	(void)final;
 	return rc;
@@ -545,6 +545,9 @@ feed_xml_start(struct feed_parser *p, const char *data, size_t len)
 	bool bom8 = len >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf;
 	bool bom16 = len >= 2 && ((s[0] == 0xff && s[1] == 0xfe) || (s[0] == 0xfe && s[1] == 0xff));
 	bool zeros = len >= 4 && (s[0] == 0 || s[1] == 0);	/* UTF-16/32 without BOM */
+
+	if (len < 4)
+		bom16 = zeros = false;
 	const char *override = NULL;
 	int options = XML_PARSE_NONET | XML_PARSE_RECOVER | XML_PARSE_NOWARNING;
 
@@ -576,7 +579,10 @@ feed_xml_start(struct feed_parser *p, const char *data, size_t len)
 		p->utf8 = p->ascii_compat = true;
 	}
 
-	p->ctxt = xmlCreatePushParserCtxt(&sax, p, NULL, 0, NULL);
+	/* UTF-16/32: libxml2 detects the encoding (and skips the BOM) from the first four
+	 * bytes given at creation */
+	p->ctxt = xmlCreatePushParserCtxt(&sax, p, (bom16 || zeros) && !bom8 ? data : NULL,
+	    (bom16 || zeros) && !bom8 ? 4 : 0, NULL);
 	if (p->ctxt == NULL)
 		fatalx("libxml2: cannot create a parser context");
 	if (override) {
@@ -592,11 +598,9 @@ feed_xml_start(struct feed_parser *p, const char *data, size_t len)
 		else
 			xmlCharEncCloseFunc(h);
 		options |= XML_PARSE_IGNORE_ENC;
-	} else if (bom16 || zeros) {
-		xmlSwitchEncoding(p->ctxt, xmlDetectCharEncoding(s, (int)len));
 	}
 	xmlCtxtUseOptions(p->ctxt, options);
-	return 0;
+	return (bom16 || zeros) && !bom8 ? 4 : 0;
 }
 
 /* Passes bytes through the pre-filter into libxml2. */

@@ -40,8 +40,11 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "parse") == 0)
 		return cmd_parse(argc - 1, argv + 1);
-	if (strcmp(cmd, "run") == 0 || strcmp(cmd, "once") == 0 || strcmp(cmd, "check") == 0 ||
-	    strcmp(cmd, "test") == 0 || strcmp(cmd, "outbox") == 0 ||
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(cmd, "test") == 0)
+		return cmd_test(argc - 1, argv + 1);
+	if (strcmp(cmd, "run") == 0 || strcmp(cmd, "once") == 0 || strcmp(cmd, "outbox") == 0 ||
 	    strcmp(cmd, "import-opml") == 0 || cmd[0] == '-') {
 		log_errorx("'%s' is not available in this build yet (see the open issues)", cmd);
 		return 2;

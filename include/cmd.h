@@ -5,5 +5,7 @@
 #define FEEDWATCHD_CMD_H
 
 int cmd_parse(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_test(int argc, char **argv);
 
 #endif

@@ -1,0 +1,212 @@
+/* url.c — resolves the links found in feeds against their base (the document URL or an
+ * xml:base), with the curl URL API, and refuses the schemes a link must never carry.
+ *
+ * What we do ourselves, and why:
+ *  - Clean-up as browsers do (WHATWG URL): strip leading and trailing spaces and C0
+ *    controls, drop every tab, CR and LF inside ("java\nscript:" is "javascript:"), and
+ *    percent-encode what no URL may hold raw (space, other controls, DEL, bytes that are
+ *    not UTF-8), so that every result is valid UTF-8 with no whitespace in it.
+ *  - Schemes: http, https and ftp links are kept (checked with curl, returned as written,
+ *    not normalised); mailto, magnet and tel links are returned as written; every other
+ *    scheme (javascript, data, vbscript, file, and anything unknown) gives NULL.
+ *  - Fragment-only references ("#top"): libcurl 7.88 drops the last path segment of the
+ *    base for them, so we append the fragment to the base ourselves (RFC 3986 5.2.2).
+ * Everything else (dot segments, "?q", "//host/x", "../x") is curl's resolution, which
+ * follows RFC 3986 and percent-encodes non-ASCII bytes of a relative reference. */
+#include "url.h"
+
+#include <curl/curl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util.h"
+
+/* Longest link we accept; anything longer is not a link a reader would follow. */
+#define URL_MAX_LEN (64 * 1024)
+
+enum url_scheme {
+	SCHEME_NONE,		/* a relative reference */
+	SCHEME_HIER,		/* http, https, ftp: resolvable, checked with curl */
+	SCHEME_OPAQUE,		/* mailto, magnet, tel: kept as written */
+	SCHEME_BAD,		/* everything else */
+};
+
+static char *url_clean(const char *s);
+static enum url_scheme url_scheme_of(const char *s);
+static bool url_parses(const char *url, bool http_only);
+static char *url_resolve_curl(const char *base, const char *ref);
+
+/* Trims and cleans a reference as described at the top; NULL when nothing is left. */
+static char *
+url_clean(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t a = 0, n = strlen(s), i = 0;
+	struct buf b;
+
+	while (a < n && (unsigned char)s[a] <= 0x20)
+		a++;
+	while (n > a && (unsigned char)s[n - 1] <= 0x20)
+		n--;
+	if (n == a || n - a > URL_MAX_LEN)
+		return NULL;
+	s += a;
+	n -= a;
+	buf_init(&b, 0);
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		size_t k;
+
+		if (c == '\t' || c == '\n' || c == '\r') {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xf4) {
+			k = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+			if (k <= n - i && utf8_valid_prefix(s + i, k) == k) {
+				buf_append(&b, s + i, k);
+				i += k;
+				continue;
+			}
+		}
+		if (c <= 0x20 || c == 0x7f || c >= 0x80) {
+			char esc[3] = { '%', hex[c >> 4], hex[c & 15] };
+
+			buf_append(&b, esc, 3);
+			i++;
+			continue;
+		}
+		buf_appendc(&b, (char)c);
+		i++;
+	}
+	return buf_steal(&b);
+}
+
+/* Classifies the scheme of s, if it has one (RFC 3986: ALPHA *(ALPHA / DIGIT / "+" /
+ * "-" / ".") ":"). */
+static enum url_scheme
+url_scheme_of(const char *s)
+{
+	static const char *const hier[] = { "http", "https", "ftp" };
+	static const char *const opaque[] = { "mailto", "magnet", "tel" };
+	size_t n = 0;
+
+	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+		return SCHEME_NONE;
+	while ((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
+	    (s[n] >= '0' && s[n] <= '9') || s[n] == '+' || s[n] == '-' || s[n] == '.')
+		n++;
+	if (s[n] != ':')
+		return SCHEME_NONE;
+	for (size_t i = 0; i < sizeof(hier) / sizeof(hier[0]); i++)
+		if (strlen(hier[i]) == n && strncasecmp(s, hier[i], n) == 0)
+			return SCHEME_HIER;
+	for (size_t i = 0; i < sizeof(opaque) / sizeof(opaque[0]); i++)
+		if (strlen(opaque[i]) == n && strncasecmp(s, opaque[i], n) == 0)
+			return SCHEME_OPAQUE;
+	return SCHEME_BAD;
+}
+
+/* True when curl accepts url as an absolute URL with a host (http/https only if asked). */
+static bool
+url_parses(const char *url, bool http_only)
+{
+	CURLU *h = curl_url();
+	char *scheme = NULL, *host = NULL;
+	bool ok = false;
+
+	if (h == NULL)
+		return false;
+	if (curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+	    curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK && host[0] != '\0') {
+		ok = !http_only || strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0;
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(h);
+	return ok;
+}
+
+/* Resolves the relative reference ref against the absolute base with curl; NULL when
+ * curl refuses either. */
+static char *
+url_resolve_curl(const char *base, const char *ref)
+{
+	const unsigned flags = CURLU_NON_SUPPORT_SCHEME;
+	CURLU *h = curl_url();
+	char *out = NULL, *res = NULL, *joined;
+
+	if (h == NULL)
+		return NULL;
+	if (curl_url_set(h, CURLUPART_URL, base, flags) != CURLUE_OK)
+		goto done;
+	if (ref[0] == '#') {
+		/* RFC 3986 5.2.2: the base with its own fragment replaced. */
+		if (curl_url_set(h, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
+		    curl_url_get(h, CURLUPART_URL, &out, 0) != CURLUE_OK)
+			goto done;
+		joined = xasprintf("%s%s", out, ref);
+		res = url_clean(joined);
+		free(joined);
+		goto done;
+	}
+	if (curl_url_set(h, CURLUPART_URL, ref, flags) != CURLUE_OK ||
+	    curl_url_get(h, CURLUPART_URL, &out, 0) != CURLUE_OK)
+		goto done;
+	/* curl decodes percent-escapes in host names ("//%01x/"): clean again. */
+	res = url_clean(out);
+done:
+	curl_free(out);
+	curl_url_cleanup(h);
+	return res;
+}
+
+/* Resolves ref against base, with the clean-up and scheme policy described above. */
+char *
+url_resolve(const char *base, const char *ref)
+{
+	char *r, *b = NULL, *res;
+
+	if (ref == NULL || (r = url_clean(ref)) == NULL)
+		return NULL;
+	switch (url_scheme_of(r)) {
+	case SCHEME_OPAQUE:
+		return r;
+	case SCHEME_HIER:
+		if (url_parses(r, false))
+			return r;
+		free(r);
+		return NULL;
+	case SCHEME_BAD:
+		free(r);
+		return NULL;
+	case SCHEME_NONE:
+		break;
+	}
+	/* A relative reference: it needs an absolute, hierarchical base. */
+	if (base != NULL)
+		b = url_clean(base);
+	if (b == NULL || url_scheme_of(b) != SCHEME_HIER || !url_parses(b, false)) {
+		free(b);
+		return r;
+	}
+	res = url_resolve_curl(b, r);
+	free(b);
+	if (res == NULL)
+		return r;
+	free(r);
+	return res;
+}
+
+/* True for an absolute http(s) URL that curl accepts and that names a host. */
+bool
+url_is_http(const char *url)
+{
+	if (url == NULL || (strncasecmp(url, "http://", 7) != 0 &&
+	    strncasecmp(url, "https://", 8) != 0))
+		return false;
+	return url_parses(url, true);
+}

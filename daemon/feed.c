@@ -178,6 +178,8 @@ static int feed_xml_push(struct feed_parser *p, const char *data, size_t len, bo
 static void feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final);
 static size_t prefilter_amp(struct feed_parser *p, const char *s, size_t n, bool final);
 static bool entity_name_known(const char *name, size_t len);
+static bool utf8_incomplete(const char *s, size_t n);
+static char *strip_space(char *s);
 static enum feed_ns ns_of(struct feed_parser *p, const xmlChar *uri);
 static enum feed_tag tag_of(enum feed_ns ns, const char *name);
 static void feed_start_cb(void *ctx, const xmlChar *localname, const xmlChar *prefix,
@@ -437,11 +439,23 @@ feed_parser_finish(struct feed_parser *p)
 		if (p->meta.format == FEED_FORMAT_UNKNOWN) {
 			if (!p->error)
 				p->error = xstrdup("not a feed: no RSS, RDF or Atom root element");
+			else if (strncmp(p->error, "not a feed", 10) != 0 &&
+			    strstr(p->error, "ncoding") == NULL) {
+				char *e = xasprintf("not a feed: %s", p->error);
+				free(p->error);
+				p->error = e;
+			}
 			return -1;
 		}
 		if (p->pf_bad_utf8)
 			feed_note_error(p, "input is not proper UTF-8; invalid bytes were "
 			    "replaced with U+FFFD");
+		if (p->pf_bare_amp)
+			feed_note_error(p, "a bare '&' was read as text");
+		if (p->pf_bare_lt)
+			feed_note_error(p, "a bare '<' was read as text");
+		if (p->pf_unknown_entity)
+			feed_note_error(p, "an undefined entity was read as text");
 		return 0;
 	}
 	return p->meta.format == FEED_FORMAT_UNKNOWN || p->failed ? -1 : 0;
@@ -679,21 +693,31 @@ feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final)
 				size_t k = utf8_valid_prefix(s + i, upto - i);
 				buf_append(out, s + i, k);
 				i += k;
-				if (i < upto) {
-					if (!p->utf8) {
-						buf_append(out, s + i, 1);
-						i++;
-					} else if (!final && n - i < 4 && upto == n) {
-						break;
-					} else {
-						buf_append(out, "\xef\xbf\xbd", 3);
-						p->pf_bad_utf8 = true;
-						i++;
-					}
+				if (i >= upto)
+					break;
+				unsigned char lead = (unsigned char)s[i];
+				size_t seqlen = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+				if (!p->utf8) {
+					buf_append(out, s + i, 1);
+					i++;
+				} else if (seqlen <= n - i && utf8_valid_prefix(s + i, seqlen) == seqlen) {
+					/* a whole character that reaches past upto: fine, the
+					 * terminator we look for is ASCII */
+					buf_append(out, s + i, seqlen);
+					i += seqlen;
+				} else if (!final && utf8_incomplete(s + i, n - i)) {
+					break;	/* a sequence split across chunks */
+				} else {
+					buf_append(out, "\xef\xbf\xbd", 3);
+					p->pf_bad_utf8 = true;
+					i++;
 				}
 			}
-			if (end)
+			if (end && i >= upto) {
 				p->pf_state = PF_TEXT;
+				/* a character that reached past upto may have eaten into the
+				 * terminator: impossible, the terminator is ASCII */
+			}
 			else {
 				buf_append(&p->pf_tail, s + i, n - i);
 				return;
@@ -727,8 +751,8 @@ feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final)
 				i += k;
 				continue;
 			}
-			if (!final && n - i < 4) {
-				/* maybe a sequence split across chunks */
+			if (!final && n - i < 4 && utf8_incomplete(s + i, n - i)) {
+				/* a sequence split across chunks */
 				buf_append(&p->pf_tail, s + i, n - i);
 				return;
 			}
@@ -778,6 +802,22 @@ feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final)
 			}
 		}
 	}
+}
+
+/* True when s[0..n) is the valid beginning of a longer UTF-8 sequence. */
+static bool
+utf8_incomplete(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t need = u[0] >= 0xf0 && u[0] <= 0xf4 ? 4 : u[0] >= 0xe0 && u[0] <= 0xef ? 3 :
+	    u[0] >= 0xc2 && u[0] <= 0xdf ? 2 : 0;
+
+	if (need == 0 || n >= need)
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if ((u[i] & 0xc0) != 0x80)
+			return false;
+	return true;
 }
 
 /* Handles an "&" at s: copies a valid reference through, or writes "&amp;" for a bare
@@ -1109,6 +1149,20 @@ capture_abandon(struct feed_parser *p)
 	buf_reset(&p->text);
 }
 
+/* Removes every ASCII whitespace character, in place: feeds wrap and indent long links,
+ * and a URL never holds raw whitespace. Returns s. */
+static char *
+strip_space(char *s)
+{
+	char *w = s;
+
+	for (const char *r = s; *r; r++)
+		if (!strchr(" \t\r\n\f\v", *r))
+			*w++ = *r;
+	*w = '\0';
+	return s;
+}
+
 /* Stores `value` (owned) into *slot unless the slot is taken. */
 static void
 take(char **slot, char *value)
@@ -1163,7 +1217,7 @@ capture_end(struct feed_parser *p)
 		break;
 	case F_LINK:
 	case F_FEED_LINK:
-		v = url_resolve(base, raw);
+		v = url_resolve(base, strip_space(raw));
 		if (field == F_FEED_LINK)
 			take(&p->meta.link, v);
 		else
@@ -1334,6 +1388,7 @@ handle_link(struct feed_parser *p, bool feedlevel, const xmlChar **a, int n)
 
 	if (href == NULL)
 		goto out;
+	strip_space(href);
 	if (rel == NULL || !strcmp(rel, "alternate") ||
 	    !strcmp(rel, "http://www.iana.org/assignments/relation/alternate")) {
 		char **slot = feedlevel ? &p->meta.link : &p->e_atomlink;
@@ -1364,7 +1419,7 @@ handle_enclosure(struct feed_parser *p, const xmlChar **a, int n, bool media)
 	char *href = attr_dup(p, a, n, "url", NS_OTHER);
 	char *type = attr_dup(p, a, n, "type", NS_OTHER);
 	char *len = attr_dup(p, a, n, media ? "fileSize" : "length", NS_OTHER);
-	char *url = href ? url_resolve(p->frames[p->depth - 1].base, href) : NULL;
+	char *url = href ? url_resolve(p->frames[p->depth - 1].base, strip_space(href)) : NULL;
 
 	if (url)
 		feed_draft_add_enclosure(&p->draft, url, type, parse_length(len));
@@ -1773,8 +1828,11 @@ entry_end(struct feed_parser *p, bool truncated)
 	take(&d->title, first_of(&p->e_media_title, &p->e_dc_title, &p->e_dc_title));
 	/* (first_of takes one; the other is freed by entry_reset) */
 	take(&d->link, first_of(&p->e_rsslink, &p->e_atomlink, &p->e_atomlink));
-	if (d->link == NULL && p->e_guid && p->e_guid_permalink && url_is_http(p->e_guid))
-		d->link = url_resolve(NULL, p->e_guid);
+	if (d->link == NULL && p->e_guid && p->e_guid_permalink && url_is_http(p->e_guid)) {
+		char *g = strip_space(xstrdup(p->e_guid));
+		d->link = url_resolve(NULL, g);
+		free(g);
+	}
 	d->guid = first_of(&p->e_guid, &p->e_atomid, &p->e_about);
 	take(&d->summary, first_of(&p->e_summary, &p->e_media_desc, &p->e_itunes_summary));
 	take(&d->summary, p->e_dc_desc);

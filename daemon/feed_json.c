@@ -104,6 +104,10 @@ feed_json_parse(struct feed_parser *p, const char *data, size_t len)
 	char *home, *s;
 	size_t i;
 
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {	/* RFC 8259 allows ignoring it */
+		data += 3;
+		len -= 3;
+	}
 	root = json_loadb(data, len, 0, &jerr);
 	if (root == NULL) {
 		feed_note_error(p, "not a feed: invalid JSON at line %d: %s", jerr.line, jerr.text);

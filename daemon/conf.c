@@ -114,6 +114,7 @@ struct conf_loader {
 	bool skip_section;		/* the header was broken; its keys are ignored */
 	const struct conf_key *last_key;
 	char *list_raw;			/* the text of the list key being read, whole */
+	bool key_set[64];		/* keys set in the current section (conf_keys index) */
 	bool had_key;			/* inih reads indented lines after a key as continuations */
 	char **includes;		/* files still to read */
 	size_t n_includes;
@@ -411,6 +412,7 @@ conf_section_begin(struct conf_loader *l, const char *section)
 
 	l->skip_section = false;
 	l->last_key = NULL;
+	memset(l->key_set, 0, sizeof l->key_set);
 	if (!split_section(section, type, sizeof type, name, sizeof name)) {
 		conf_error(l, l->line, "section [%s]: the name must be in double quotes, "
 		    "like [feed \"news\"]", log_esc(section));
@@ -558,6 +560,14 @@ conf_handler(void *user, const char *section, const char *name, const char *valu
 		return 1;
 	}
 	l->last_key = k;
+	size_t idx = (size_t)(k - conf_keys);
+	if (idx < sizeof l->key_set && l->key_set[idx] && k->type != T_MULTI &&
+	    k->type != T_INCLUDE) {
+		conf_error(l, l->line, "'%s' is set twice in this section", k->name);
+		return 1;
+	}
+	if (idx < sizeof l->key_set)
+		l->key_set[idx] = true;
 	conf_set(l, k, value);
 	return 1;
 }
@@ -622,8 +632,6 @@ conf_set(struct conf_loader *l, const struct conf_key *k, const char *value)
 	case T_STR:
 	case T_TEXT: {
 		char **slot = field;
-		if (*slot)
-			conf_error(l, l->line, "'%s' is set twice in this section", k->name);
 		free(*slot);
 		*slot = xstrdup(value);
 		if (k->section == SEC_WATCHLIST) {
@@ -689,10 +697,7 @@ conf_set(struct conf_loader *l, const struct conf_key *k, const char *value)
 	case T_LIST: {
 		char ***vp = field;
 		size_t *np = (size_t *)((char *)field + sizeof(char **));
-		if (*vp) {
-			conf_error(l, l->line, "'%s' is set twice in this section", k->name);
-			strv_free(*vp, *np);
-		}
+		strv_free(*vp, *np);
 		*np = conf_split_list(value, vp);
 		free(l->list_raw);
 		l->list_raw = xstrdup(value);

@@ -26,6 +26,8 @@ watch_new(const struct conf *c, struct conf_errors *errs)
 	w->set = match_set_new();
 	for (size_t i = 0; i < c->n_watchlists; i++) {
 		const struct conf_watchlist *cw = &c->watchlists[i];
+		if (cw->keywords == NULL && cw->match == NULL)
+			continue;	/* conf.c reports it */
 		struct match_watchlist_spec spec = {
 			.keywords = cw->keywords, .match = cw->match,
 			.exclude = cw->exclude, .fields = cw->fields,

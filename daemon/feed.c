@@ -42,7 +42,8 @@
 #define FEED_DEFAULT_MAX_TEXT	(1024 * 1024)
 #define FEED_MAX_JSON		(32 * 1024 * 1024)
 #define FEED_SNIFF_BYTES	512
-#define FEED_MAX_FRAMES		300	/* above libxml2's own depth limit of 256 */
+#define FEED_MAX_FRAMES		256	/* nesting depth (libxml2's recover mode has no limit) */
+#define FEED_MAX_ATTRS		256	/* attributes in one tag (libxml2 checks pairs) */
 #define FEED_AMP_LOOKAHEAD	34	/* "&" + longest entity name we accept + ";" */
 
 /* Namespaces we know, by URI. */
@@ -108,7 +109,7 @@ struct feed_frame {
 enum feed_mode { MODE_SNIFF, MODE_XML, MODE_JSON, MODE_DONE };
 
 /* Byte pre-filter state: where we are lexically, so CDATA and comments stay untouched. */
-enum prefilter_state { PF_TEXT, PF_CDATA, PF_COMMENT, PF_PI };
+enum prefilter_state { PF_TEXT, PF_TAG, PF_CDATA, PF_COMMENT, PF_PI };
 
 struct feed_parser {
 	struct feed_parser_options opts;
@@ -134,6 +135,9 @@ struct feed_parser {
 	struct buf pf_tail;	/* bytes held back across a chunk boundary */
 	struct buf pf_out;	/* filtered bytes for libxml2, reused */
 	bool pf_bad_utf8, pf_bare_amp, pf_bare_lt, pf_unknown_entity;
+	char pf_quote;		/* in PF_TAG: the open attribute quote, or 0 */
+	int pf_attrs;		/* in PF_TAG: attributes so far */
+	bool pf_fail;		/* the pre-filter refused the document */
 
 	struct feed_frame frames[FEED_MAX_FRAMES];
 	int depth;		/* number of frames in use */
@@ -311,6 +315,10 @@ feed_parser_free(struct feed_parser *p)
 	if (p == NULL)
 		return;
 	if (p->ctxt) {
+		/* libxml2 builds a stub document to hold an internal subset's entity
+		 * declarations even in SAX mode ("expat compatibility"): ours to free */
+		if (p->ctxt->myDoc)
+			xmlFreeDoc(p->ctxt->myDoc);
 		xmlFreeParserCtxt(p->ctxt);
 	}
 	for (int i = 0; i < p->depth; i++)
@@ -628,6 +636,13 @@ feed_xml_push(struct feed_parser *p, const char *data, size_t len, bool final)
 		feed_prefilter(p, data, len, final);
 		in = p->pf_out.data;
 		n = p->pf_out.len;
+		if (p->pf_fail) {
+			/* parse what came before the refused part, then stop */
+			xmlParseChunk(p->ctxt, in, (int)(n < (1u << 30) ? n : 0), 0);
+			buf_reset(&p->pf_out);
+			p->failed = true;
+			return -1;
+		}
 	}
 	while (n > 0 || final) {
 		/* libxml2 takes an int: feed huge chunks in slices */
@@ -677,7 +692,7 @@ feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final)
 	while (i < n) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (p->pf_state != PF_TEXT) {
+		if (p->pf_state != PF_TEXT && p->pf_state != PF_TAG) {
 			const char *close = p->pf_state == PF_CDATA ? "]]>" :
 			    p->pf_state == PF_COMMENT ? "-->" : "?>";
 			size_t cl = strlen(close);
@@ -726,11 +741,21 @@ feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final)
 		}
 		/* fast path: a run of plain ASCII */
 		run = i;
-		while (run < n) {
-			c = (unsigned char)s[run];
-			if (c == '&' || c == '<' || c == 0 || c >= 0x80)
-				break;
-			run++;
+		if (p->pf_state == PF_TEXT) {
+			while (run < n) {
+				c = (unsigned char)s[run];
+				if (c == '&' || c == '<' || c == 0 || c >= 0x80)
+					break;
+				run++;
+			}
+		} else {
+			while (run < n) {
+				c = (unsigned char)s[run];
+				if (c == '&' || c == '<' || c == 0 || c >= 0x80 || c == '"' ||
+				    c == '\'' || c == '=' || c == '>')
+					break;
+				run++;
+			}
 		}
 		if (run > i) {
 			buf_append(out, s + i, run - i);
@@ -764,6 +789,22 @@ feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final)
 			 * invalid character instead, so the damaged entry is dropped */
 			buf_appendc(out, '\x01');
 			i++;
+		} else if (c == '"' || c == '\'' || c == '=' || c == '>') {
+			/* only in PF_TAG: track quotes, count attributes, see the tag end */
+			if (p->pf_quote == 0 && (c == '"' || c == '\''))
+				p->pf_quote = (char)c;
+			else if (p->pf_quote == (char)c)
+				p->pf_quote = 0;
+			else if (p->pf_quote == 0 && c == '>')
+				p->pf_state = PF_TEXT;
+			else if (p->pf_quote == 0 && c == '=' && ++p->pf_attrs > FEED_MAX_ATTRS) {
+				/* libxml2 compares every pair of attributes: refuse the flood */
+				feed_note_error(p, "a tag with more than %d attributes", FEED_MAX_ATTRS);
+				p->pf_fail = true;
+				return;
+			}
+			buf_appendc(out, (char)c);
+			i++;
 		} else if (c == '&') {
 			size_t used = prefilter_amp(p, s + i, n - i, final);
 			if (used == 0) {
@@ -771,6 +812,14 @@ feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final)
 				return;
 			}
 			i += used;
+		} else if (p->pf_state == PF_TAG) {	/* '<' inside a tag */
+			if (p->pf_quote) {
+				buf_appends(out, "&lt;");	/* not allowed in attribute values */
+				p->pf_bare_lt = true;
+			} else {
+				buf_appendc(out, '<');
+			}
+			i++;
 		} else {	/* '<' */
 			if (n - i < 9 && !final) {
 				buf_append(&p->pf_tail, s + i, n - i);
@@ -794,6 +843,11 @@ feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final)
 				    (d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z') || d >= 0x80;
 				if (tag) {
 					buf_appendc(out, '<');
+					if (d != '!') {
+						p->pf_state = PF_TAG;
+						p->pf_quote = 0;
+						p->pf_attrs = 0;
+					}
 				} else {
 					buf_appends(out, "&lt;");
 					p->pf_bare_lt = true;
@@ -1461,7 +1515,10 @@ feed_start_cb(void *ctx, const xmlChar *localname, const xmlChar *prefix, const 
 	/* libxml2 2.9 drops entity references after any error; we recover ourselves */
 	p->ctxt->wellFormed = 1;
 	if (p->depth >= FEED_MAX_FRAMES) {
+		feed_note_error(p, "excessive depth: more than %d nested elements", FEED_MAX_FRAMES);
+		p->failed = true;
 		p->overflow++;
+		xmlStopParser(p->ctxt);
 		return;
 	}
 	parent = p->depth ? p->frames[p->depth - 1].ctx : CTX_DOC;
@@ -2050,4 +2107,65 @@ feed_emit(struct feed_parser *p, struct feed_entry_draft *d)
 			xmlStopParser(p->ctxt);
 	}
 	return rc;
+}
+
+/* Copies a string that may be NULL. */
+static char *
+dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+struct feed_entry *
+feed_entry_dup(const struct feed_entry *e)
+{
+	struct feed_entry *c = xcalloc(1, sizeof *c);
+
+	c->id = xstrdup(e->id);
+	c->title = dup_or_null(e->title);
+	c->link = dup_or_null(e->link);
+	c->summary = dup_or_null(e->summary);
+	c->content = dup_or_null(e->content);
+	c->published = e->published;
+	c->updated = e->updated;
+	c->authors = xcalloc(e->n_authors + 1, sizeof *c->authors);
+	for (size_t i = 0; i < e->n_authors; i++)
+		c->authors[i] = xstrdup(e->authors[i]);
+	c->n_authors = e->n_authors;
+	c->categories = xcalloc(e->n_categories + 1, sizeof *c->categories);
+	for (size_t i = 0; i < e->n_categories; i++)
+		c->categories[i] = xstrdup(e->categories[i]);
+	c->n_categories = e->n_categories;
+	c->enclosures = xcalloc(e->n_enclosures + 1, sizeof *c->enclosures);
+	for (size_t i = 0; i < e->n_enclosures; i++) {
+		c->enclosures[i].url = xstrdup(e->enclosures[i].url);
+		c->enclosures[i].type = dup_or_null(e->enclosures[i].type);
+		c->enclosures[i].length = e->enclosures[i].length;
+	}
+	c->n_enclosures = e->n_enclosures;
+	return c;
+}
+
+void
+feed_entry_free(struct feed_entry *e)
+{
+	if (e == NULL)
+		return;
+	free(e->id);
+	free(e->title);
+	free(e->link);
+	free(e->summary);
+	free(e->content);
+	for (size_t i = 0; i < e->n_authors; i++)
+		free(e->authors[i]);
+	free(e->authors);
+	for (size_t i = 0; i < e->n_categories; i++)
+		free(e->categories[i]);
+	free(e->categories);
+	for (size_t i = 0; i < e->n_enclosures; i++) {
+		free(e->enclosures[i].url);
+		free(e->enclosures[i].type);
+	}
+	free(e->enclosures);
+	free(e);
 }

@@ -1,12 +1,44 @@
 /* main.c — the command line: picks a command, sets up logging, runs it. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <getopt.h>
+
 #include "cmd.h"
+#include "conf.h"
+#include "daemon.h"
 #include "log.h"
 
 static void usage(FILE *out);
+static int cmd_run(int argc, char **argv, bool once);
+
+/* `run` and `once`: the daemon in the foreground. */
+static int
+cmd_run(int argc, char **argv, bool once)
+{
+	const char *path = NULL;
+	int verbosity = LOG_NORMAL, c;
+
+	optind = 1;
+	while ((c = getopt(argc, argv, "c:vq")) != -1) {
+		switch (c) {
+		case 'c': path = optarg; break;
+		case 'v': verbosity = LOG_VERBOSE; break;
+		case 'q': verbosity = LOG_QUIET; break;
+		default:
+			fprintf(stderr, "usage: feedwatchd %s [-c FILE] [-v|-q]\n", once ? "once" : "run");
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "usage: feedwatchd %s [-c FILE] [-v|-q]\n", once ? "once" : "run");
+		return 2;
+	}
+	log_set_verbosity(verbosity);
+	return daemon_run(conf_default_path(path), once);
+}
 
 static void
 usage(FILE *out)
@@ -44,8 +76,13 @@ main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(cmd, "test") == 0)
 		return cmd_test(argc - 1, argv + 1);
-	if (strcmp(cmd, "run") == 0 || strcmp(cmd, "once") == 0 || strcmp(cmd, "outbox") == 0 ||
-	    strcmp(cmd, "import-opml") == 0 || cmd[0] == '-') {
+	if (strcmp(cmd, "run") == 0)
+		return cmd_run(argc - 1, argv + 1, false);
+	if (strcmp(cmd, "once") == 0)
+		return cmd_run(argc - 1, argv + 1, true);
+	if (cmd[0] == '-')	/* `feedwatchd -c FILE` means `feedwatchd run -c FILE` */
+		return cmd_run(argc, argv, false);
+	if (strcmp(cmd, "outbox") == 0 || strcmp(cmd, "import-opml") == 0) {
 		log_errorx("'%s' is not available in this build yet (see the open issues)", cmd);
 		return 2;
 	}

@@ -95,6 +95,11 @@ const char *feed_parser_error(const struct feed_parser *p);
 
 void feed_parser_free(struct feed_parser *p);
 
+/* A deep copy of an entry (for keeping it past the callback); free it with
+ * feed_entry_free(). */
+struct feed_entry *feed_entry_dup(const struct feed_entry *e);
+void feed_entry_free(struct feed_entry *e);
+
 /* One-shot convenience: parses a whole buffer. Returns what feed_parser_finish() returns. */
 int feed_parse_buffer(const struct feed_parser_options *opts, const char *data, size_t len,
     feed_entry_cb cb, void *arg, struct feed_parser **out_parser);

@@ -82,7 +82,9 @@ main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1, true);
 	if (cmd[0] == '-')	/* `feedwatchd -c FILE` means `feedwatchd run -c FILE` */
 		return cmd_run(argc, argv, false);
-	if (strcmp(cmd, "outbox") == 0 || strcmp(cmd, "import-opml") == 0) {
+	if (strcmp(cmd, "outbox") == 0)
+		return cmd_outbox(argc - 1, argv + 1);
+	if (strcmp(cmd, "import-opml") == 0) {
 		log_errorx("'%s' is not available in this build yet (see the open issues)", cmd);
 		return 2;
 	}

@@ -21,7 +21,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN      := -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
              -Wmissing-prototypes -Wformat=2 -Wno-unused-parameter
 CFLAGS    ?= -O2 -g
-CFLAGS    += -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude $(PKG_CFLAGS) \
+CFLAGS    += -std=c11 -D_GNU_SOURCE $(WARN) -iquote include $(PKG_CFLAGS) \
              -DFEEDWATCHD_VERSION='"$(VERSION)"' -MMD -MP
 LDLIBS    += $(PKG_LIBS) -lm
 

@@ -45,9 +45,9 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
 DEBS_BUILD := build-essential pkg-config libxml2-dev libcurl4-openssl-dev libevent-dev \
               libsqlite3-dev libjansson-dev libinih-dev libutf8proc-dev libpcre2-dev \
               libssl-dev zlib1g-dev libcmocka-dev python3 sqlite3 rsyslog mandoc
-DEBS_BENCH := sfeed ripgrep nginx valgrind clang libclang-rt-14-dev
+DEBS_BENCH := sfeed ripgrep nginx-light valgrind clang libclang-rt-14-dev curl
 
-.PHONY: all deps deps-bench run check check-unit bench bench-parse fuzz install uninstall clean
+.PHONY: all deps deps-bench run check check-unit bench bench-parse bench-match bench-poll fuzz install uninstall clean
 
 all: $(BIN)
 
@@ -78,10 +78,16 @@ check: deps
 run: deps $(BIN)
 	@tests/lib/demo-run.sh $(BIN)
 
-bench: bench-parse
+bench: bench-parse bench-match bench-poll
 
 bench-parse: deps-bench $(BIN)
 	@BUILD=$(OUT) tests/bench/bench-parse.sh
+
+bench-match: deps-bench $(BIN)
+	@BUILD=$(OUT) tests/bench/bench-match.sh
+
+bench-poll: deps-bench $(BIN)
+	@BUILD=$(OUT) tests/bench/bench-poll.sh
 
 fuzz: deps-bench
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk

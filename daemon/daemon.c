@@ -56,6 +56,7 @@ struct feed_rt {
 	bool too_many_entries;
 	int64_t ttl_ms;
 	bool polled;			/* `once`: done */
+	bool dirty;			/* st changed; saved by the next state flush */
 };
 
 /* One sink at run time. */
@@ -76,7 +77,8 @@ struct daemon {
 	size_t n_feeds;
 	struct sink_rt *sinks;
 	size_t n_sinks;
-	struct event *ev_term, *ev_int, *ev_hup, *ev_outbox, *ev_prune, *ev_stop;
+	struct event *ev_term, *ev_int, *ev_hup, *ev_outbox, *ev_prune, *ev_stop, *ev_flush;
+	bool flush_armed;
 	bool once, stopping;
 	int exit_code;
 	size_t once_left;
@@ -111,6 +113,9 @@ static int sinks_open(const struct conf *c, struct sink_rt **out, size_t *n_out)
 static void sinks_close(struct sink_rt *s, size_t n);
 static void store_failed(struct daemon *d, const char *what);
 static void libevent_log_cb(int severity, const char *msg);
+static void feed_mark_dirty(struct feed_rt *f);
+static void state_flush(struct daemon *d);
+static void flush_cb(evutil_socket_t fd, short what, void *arg);
 static void feed_after(struct feed_rt *f, int64_t delay_ms);
 
 /* Wall-clock Unix milliseconds (what the store keeps). */
@@ -290,10 +295,7 @@ feed_failed(struct feed_rt *f, int status, const char *error, int64_t retry_afte
 		log_warnx("feed '%s': %s (%d failure%s in a row); next try in %llds",
 		    log_esc(f->name), log_esc(error), f->st.failures, f->st.failures == 1 ? "" : "s",
 		    (long long)(delay / 1000));
-	if (store_begin(d->store, STORE_SYNC_LAZY) == 0 && store_feed_save(d->store, &f->st) == 0)
-		store_commit(d->store);
-	else
-		store_failed(d, f->name);
+	feed_mark_dirty(f);
 	feed_set_state(f, FEED_BACKOFF);
 	if (d->once)
 		d->exit_code = 1;
@@ -369,9 +371,7 @@ feed_done_cb(const struct http_response *r, void *arg)
 			f->st.last_status = 410;
 			store_setstr(&f->st.disabled_reason, "410 Gone");
 			feed_set_state(f, FEED_DISABLED);
-			if (store_begin(d->store, STORE_SYNC_LAZY) == 0 &&
-			    store_feed_save(d->store, &f->st) == 0)
-				store_commit(d->store);
+			feed_mark_dirty(f);
 			feed_after(f, -1);
 			return;
 		}
@@ -387,13 +387,8 @@ feed_done_cb(const struct http_response *r, void *arg)
 	delay = scaled(d, sched_after_success(&pol, f->ttl_ms > 0 ? f->ttl_ms : -1,
 	    sched_parse_max_age(r->cache_control), &d->rng));
 	f->st.next_poll_ms = now + delay;
-	if (r->result == HTTP_RESULT_NOT_MODIFIED) {
-		if (store_begin(d->store, STORE_SYNC_LAZY) == 0 &&
-		    store_feed_save(d->store, &f->st) == 0)
-			store_commit(d->store);
-		else
-			store_failed(d, f->name);
-	}
+	if (r->result == HTTP_RESULT_NOT_MODIFIED)
+		feed_mark_dirty(f);
 	feed_discard(f);
 	feed_set_state(f, FEED_IDLE);
 	if (!d->once)
@@ -540,6 +535,7 @@ feed_commit(struct feed_rt *f, const struct http_response *r)
 		goto out;
 	if (store_commit(st) < 0)
 		goto out;
+	f->dirty = false;
 	rc = 0;
 	if (!first && n_new > 1 && n_new == f->n_entries)
 		log_warnx("feed '%s': all %zu items are new: items may have been missed (poll it "
@@ -557,6 +553,63 @@ out:
 	}
 	match_result_free(&res);
 	return rc;
+}
+
+/* Bookkeeping that may wait (a 304, a failure, a schedule) is saved in batches: one
+ * lazy transaction a second for every feed that changed, not one per feed. Losing it to
+ * a crash only means a poll done again. */
+static void
+feed_mark_dirty(struct feed_rt *f)
+{
+	struct daemon *d = f->d;
+	struct timeval tv = ms_tv(1000);
+
+	f->dirty = true;
+	if (!d->flush_armed && !d->once) {
+		d->flush_armed = true;
+		evtimer_add(d->ev_flush, &tv);
+	}
+}
+
+/* Saves every dirty feed in one lazy transaction. */
+static void
+state_flush(struct daemon *d)
+{
+	bool any = false;
+
+	d->flush_armed = false;
+	for (size_t i = 0; i < d->n_feeds && !any; i++)
+		any = d->feeds[i] && d->feeds[i]->dirty;
+	if (!any)
+		return;
+	if (store_begin(d->store, STORE_SYNC_LAZY) < 0) {
+		store_failed(d, "saving feed state");
+		return;
+	}
+	for (size_t i = 0; i < d->n_feeds; i++) {
+		struct feed_rt *f = d->feeds[i];
+		if (f == NULL || !f->dirty)
+			continue;
+		if (store_feed_save(d->store, &f->st) < 0) {
+			store_failed(d, f->name);
+			store_rollback(d->store);
+			return;
+		}
+	}
+	if (store_commit(d->store) < 0) {
+		store_failed(d, "saving feed state");
+		return;
+	}
+	for (size_t i = 0; i < d->n_feeds; i++)
+		if (d->feeds[i])
+			d->feeds[i]->dirty = false;
+}
+
+/* The batch timer. */
+static void
+flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	state_flush(arg);
 }
 
 /* Logs a store failure with its severity; an I/O error ends the daemon (what is on disk
@@ -584,6 +637,7 @@ feed_once_done(struct feed_rt *f)
 		return;
 	f->polled = true;
 	if (--d->once_left == 0) {
+		state_flush(d);
 		outbox_pump(d);
 		event_base_loopbreak(d->base);
 	}
@@ -863,6 +917,7 @@ daemon_reload(struct daemon *d)
 	size_t n_nf = 0;
 
 	log_info("reloading %s", d->conf_path);
+	state_flush(d);
 	nc = conf_load(d->conf_path, &errs);
 	if (nc)
 		nw = watch_new(nc, &errs);
@@ -986,13 +1041,19 @@ daemon_run(const char *conf_path, bool once)
 	d.ev_outbox = evtimer_new(d.base, outbox_cb, &d);
 	d.ev_prune = evtimer_new(d.base, prune_cb, &d);
 
+	d.ev_flush = evtimer_new(d.base, flush_cb, &d);
 	d.feeds = xcalloc(d.conf->n_feeds + 1, sizeof *d.feeds);
 	d.n_feeds = d.conf->n_feeds;
+	/* one transaction for all feeds' state (new feeds are created in it) */
+	if (store_begin(d.store, STORE_SYNC_LAZY) < 0)
+		store_failed(&d, "reading feed state");
 	for (size_t i = 0; i < d.n_feeds; i++) {
 		d.feeds[i] = feed_rt_new(&d, &d.conf->feeds[i]);
 		if (d.feeds[i] && !(once && d.feeds[i]->state == FEED_DISABLED))
 			d.once_left++;
 	}
+	if (store_in_transaction(d.store) && store_commit(d.store) < 0)
+		store_failed(&d, "reading feed state");
 	for (size_t i = 0; i < d.n_feeds; i++)
 		if (d.feeds[i])
 			feed_start(d.feeds[i]);
@@ -1018,10 +1079,12 @@ daemon_run(const char *conf_path, bool once)
 			d.exit_code = 1;
 		}
 	}
+	state_flush(&d);
 	for (size_t i = 0; i < d.n_feeds; i++)
 		feed_rt_free(d.feeds[i]);
 	free(d.feeds);
 	http_free(d.http);
+	event_free(d.ev_flush);
 	sinks_close(d.sinks, d.n_sinks);
 	event_free(d.ev_term);
 	event_free(d.ev_int);

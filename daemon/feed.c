@@ -770,7 +770,8 @@ feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final)
 				i++;
 				continue;
 			}
-			k = utf8_valid_prefix(s + i, n - i);
+			/* one character: what follows must pass through the filter too */
+			k = utf8_char_len(s + i, n - i);
 			if (k > 0) {
 				buf_append(out, s + i, k);
 				i += k;

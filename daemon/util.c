@@ -233,12 +233,35 @@ utf8_seq_len(const unsigned char *s, size_t n)
 }
 
 size_t
+utf8_char_len(const char *s, size_t n)
+{
+	return n ? utf8_seq_len((const unsigned char *)s, n) : 0;
+}
+
+size_t
 utf8_valid_prefix(const char *s, size_t n)
 {
 	size_t i = 0, k;
 
-	while (i < n && (k = utf8_seq_len((const unsigned char *)s + i, n - i)) > 0)
+	while (i < n) {
+		/* plain ASCII eight bytes at a time */
+		while (i + 8 <= n) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			if (w & 0x8080808080808080ULL)
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
+		if ((unsigned char)s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((k = utf8_seq_len((const unsigned char *)s + i, n - i)) == 0)
+			break;
 		i += k;
+	}
 	return i;
 }
 

@@ -50,6 +50,8 @@ bool str_is_blank(const char *s);
 /* Length of the longest prefix of s[0..n) that is valid UTF-8 (no overlongs, no
  * surrogates, nothing above U+10FFFF). */
 size_t utf8_valid_prefix(const char *s, size_t n);
+/* Length (1..4) of the valid UTF-8 character at s (at most n bytes), or 0. */
+size_t utf8_char_len(const char *s, size_t n);
 /* Copies s[0..n) into a malloc'd string, replacing every invalid UTF-8 sequence and
  * every C0 control except TAB, LF, CR with U+FFFD. */
 char *utf8_sanitize(const char *s, size_t n);

@@ -31,6 +31,7 @@
 #define DAEMON_STOP_GRACE_MS	5000	/* SIGTERM: in-flight work may finish this long */
 #define DAEMON_OUTBOX_SWEEP_MS	30000	/* look for due outbox rows at least this often */
 #define DAEMON_OUTBOX_BATCH	64
+#define DAEMON_OUTBOX_PER_PUMP	1000	/* rows per pump: the loop never stalls on a backlog */
 #define DAEMON_PRUNE_MS		(24 * 3600 * 1000LL)
 #define DAEMON_MAX_ENTRIES	20000	/* entries kept from one document */
 #define DAEMON_ACCEPT "application/rss+xml, application/atom+xml, application/feed+json, " \
@@ -459,9 +460,16 @@ feed_commit(struct feed_rt *f, const struct http_response *r)
 	int64_t now = now_ms();
 	struct match_result res;
 	int rc = -1;
+	/* what the transaction changes in f->st, to put back if it fails: new validators
+	 * kept in memory without their items would turn the next poll into a 304 and lose
+	 * the items for good */
+	char *old_url = xstrdup(f->st.url);
+	char *old_etag = f->st.etag ? xstrdup(f->st.etag) : NULL;
+	char *old_lm = f->st.last_modified ? xstrdup(f->st.last_modified) : NULL;
 
 	match_result_init(&res);
-	if (store_begin(st, STORE_SYNC_FULL) < 0)
+	/* AUTO: fsync at commit only when items were seen anew or alerts queued */
+	if (store_begin(st, STORE_SYNC_AUTO) < 0)
 		goto out;
 	if (r->permanent_redirect && r->effective_url && strcmp(r->effective_url, f->st.url) != 0) {
 		log_info("feed '%s': moved permanently to %s", log_esc(f->name),
@@ -550,7 +558,14 @@ out:
 	if (rc < 0) {
 		store_failed(d, f->name);
 		store_rollback(st);
+		store_setstr(&f->st.url, old_url);
+		store_setstr(&f->st.etag, old_etag);
+		store_setstr(&f->st.last_modified, old_lm);
+		f->st.fetched_once = !first;
 	}
+	free(old_url);
+	free(old_etag);
+	free(old_lm);
 	match_result_free(&res);
 	return rc;
 }
@@ -665,6 +680,7 @@ outbox_pump(struct daemon *d)
 {
 	int64_t now = now_ms(), next = scaled(d, DAEMON_OUTBOX_SWEEP_MS);
 	bool in_tx = false;
+	size_t handled = 0;
 
 	for (size_t s = 0; s < d->n_sinks; s++) {
 		struct sink_rt *sr = &d->sinks[s];
@@ -679,6 +695,10 @@ outbox_pump(struct daemon *d)
 		while (!stop) {
 			struct store_outbox_row *rows = NULL;
 			size_t n = 0;
+			if (handled >= DAEMON_OUTBOX_PER_PUMP) {
+				next = 0;	/* more to do: come back at once, after other events */
+				break;
+			}
 			if (store_outbox_next_due(d->store, sr->sink->name, now, DAEMON_OUTBOX_BATCH,
 			    &cur, &rows, &n) < 0) {
 				store_failed(d, "reading the outbox");
@@ -690,6 +710,7 @@ outbox_pump(struct daemon *d)
 				in_tx = true;
 			for (size_t i = 0; i < n && !stop; i++) {
 				char err[512];
+				handled++;
 				enum sink_outcome out = sink_deliver(sr->sink, rows[i].payload, err,
 				    sizeof err);
 				if (out == SINK_DELIVERED) {
@@ -993,7 +1014,9 @@ daemon_run(const char *conf_path, bool once)
 {
 	struct daemon d = { .conf_path = conf_path, .once = once };
 	struct conf_errors errs = { 0 };
-	struct store_options so = { .lock = !once };
+	/* a short busy timeout: the loop must not stall long behind another process's
+	 * lock (an `outbox` command); a write that times out is retried later */
+	struct store_options so = { .lock = !once, .busy_timeout_ms = 1000 };
 	char err[512];
 	struct timeval tv;
 

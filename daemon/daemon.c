@@ -102,7 +102,7 @@ static void feed_discard(struct feed_rt *f);
 static struct feed_rt *feed_rt_new(struct daemon *d, const struct conf_feed *cf);
 static void feed_rt_free(struct feed_rt *f);
 static void feed_once_done(struct feed_rt *f);
-static void outbox_pump(struct daemon *d);
+static bool outbox_pump(struct daemon *d);
 static void outbox_cb(evutil_socket_t fd, short what, void *arg);
 static void outbox_arm(struct daemon *d, int64_t delay_ms);
 static void prune_cb(evutil_socket_t fd, short what, void *arg);
@@ -675,7 +675,7 @@ sink_backoff(const struct daemon *d, const struct conf_sink *cs, int attempts)
 
 /* Hands due outbox rows to their sinks. A sink that asks for "later" is left alone until
  * its backoff ends, so one slow receiver never holds up another. */
-static void
+static bool
 outbox_pump(struct daemon *d)
 {
 	int64_t now = now_ms(), next = scaled(d, DAEMON_OUTBOX_SWEEP_MS);
@@ -754,6 +754,7 @@ outbox_pump(struct daemon *d)
 		store_failed(d, "recording deliveries");
 	if (!d->once)
 		outbox_arm(d, next);
+	return handled >= DAEMON_OUTBOX_PER_PUMP;
 }
 
 static void
@@ -1095,7 +1096,8 @@ daemon_run(const char *conf_path, bool once)
 
 	if (once) {
 		int64_t pending = 0;
-		outbox_pump(&d);
+		while (outbox_pump(&d))
+			;
 		if (store_outbox_count(d.store, NULL, &pending, NULL) == 0 && pending > 0) {
 			log_warnx("%lld alert deliveries are still pending (they are kept for the "
 			    "next run)", (long long)pending);

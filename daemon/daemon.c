@@ -60,11 +60,26 @@ struct feed_rt {
 	bool dirty;			/* st changed; saved by the next state flush */
 };
 
+struct sink_rt;
+
+/* One asynchronous delivery in flight. */
+struct delivery {
+	struct daemon *d;
+	struct sink_rt *sr;
+	struct delivery *next;
+	int64_t row_id;
+	int attempts;			/* before this one */
+	int64_t since_ms;
+	char *alert_id;
+};
+
 /* One sink at run time. */
 struct sink_rt {
 	struct sink *sink;
 	int64_t blocked_until_ms;	/* the receiver said "later": do not try before */
 	int failures;
+	struct delivery *in_flight;	/* asynchronous deliveries under way */
+	int n_in_flight;
 };
 
 struct daemon {
@@ -102,6 +117,7 @@ static void feed_discard(struct feed_rt *f);
 static struct feed_rt *feed_rt_new(struct daemon *d, const struct conf_feed *cf);
 static void feed_rt_free(struct feed_rt *f);
 static void feed_once_done(struct feed_rt *f);
+static void once_deliver(struct daemon *d);
 static bool outbox_pump(struct daemon *d);
 static void outbox_cb(evutil_socket_t fd, short what, void *arg);
 static void outbox_arm(struct daemon *d, int64_t delay_ms);
@@ -110,8 +126,15 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg);
 static void stop_cb(evutil_socket_t fd, short what, void *arg);
 static void daemon_stop(struct daemon *d);
 static void daemon_reload(struct daemon *d);
-static int sinks_open(const struct conf *c, struct sink_rt **out, size_t *n_out);
+static int sinks_open(struct daemon *d, const struct conf *c, struct sink_rt **out,
+    size_t *n_out);
 static void sinks_close(struct sink_rt *s, size_t n);
+static void delivery_done_cb(void *arg, enum sink_outcome out, int64_t retry_after_ms,
+    const char *err);
+static void outbox_outcome(struct daemon *d, struct sink_rt *sr, int64_t row_id, int attempts,
+    int64_t since_ms, const char *alert_id, enum sink_outcome out, int64_t retry_after_ms,
+    const char *err, int64_t now);
+static void sink_dead_all(struct daemon *d, struct sink_rt *sr, const char *why);
 static void store_failed(struct daemon *d, const char *what);
 static void libevent_log_cb(int severity, const char *msg);
 static void feed_mark_dirty(struct feed_rt *f);
@@ -642,6 +665,21 @@ store_failed(struct daemon *d, const char *what)
 	}
 }
 
+/* `once`, every feed polled: deliver what is due; end the loop when no delivery is
+ * still in flight (asynchronous sinks answer later). */
+static void
+once_deliver(struct daemon *d)
+{
+	int in_flight = 0;
+
+	while (outbox_pump(d))
+		;
+	for (size_t s = 0; s < d->n_sinks; s++)
+		in_flight += d->sinks[s].n_in_flight;
+	if (in_flight == 0)
+		event_base_loopbreak(d->base);
+}
+
 /* `once`: this feed is done; when all are, deliver and end the loop. */
 static void
 feed_once_done(struct feed_rt *f)
@@ -653,8 +691,7 @@ feed_once_done(struct feed_rt *f)
 	f->polled = true;
 	if (--d->once_left == 0) {
 		state_flush(d);
-		outbox_pump(d);
-		event_base_loopbreak(d->base);
+		once_deliver(d);
 	}
 }
 
@@ -710,42 +747,40 @@ outbox_pump(struct daemon *d)
 				in_tx = true;
 			for (size_t i = 0; i < n && !stop; i++) {
 				char err[512];
+				enum sink_outcome out;
 				handled++;
-				enum sink_outcome out = sink_deliver(sr->sink, rows[i].payload, err,
-				    sizeof err);
-				if (out == SINK_DELIVERED) {
-					store_outbox_delivered(d->store, rows[i].id);
-					if (sr->failures > 0)
-						log_info("sink '%s': delivering again", log_esc(sr->sink->name));
-					sr->failures = 0;
-					continue;
-				}
-				if (out == SINK_DEAD) {
-					log_errorx("sink '%s': alert %s cannot be delivered: %s",
-					    log_esc(sr->sink->name), rows[i].alert_id, log_esc(err));
-					store_outbox_dead(d->store, rows[i].id, err);
-					continue;
-				}
-				/* retry later: this row and the whole sink */
-				sr->failures++;
-				int64_t delay = scaled(d, sink_backoff(d, &sr->sink->conf, rows[i].attempts + 1));
-				int64_t retry_for = sr->sink->conf.retry_for_ms;
-				if (retry_for > 0 && now - rows[i].since_ms > scaled(d, retry_for)) {
-					log_errorx("sink '%s': alert %s given up after %d attempts: %s",
-					    log_esc(sr->sink->name), rows[i].alert_id, rows[i].attempts + 1,
-					    log_esc(err));
-					store_outbox_dead(d->store, rows[i].id, err);
+				if (sink_is_async(sr->sink)) {
+					bool busy = false;
+					for (struct delivery *x = sr->in_flight; x && !busy; x = x->next)
+						busy = x->row_id == rows[i].id;
+					if (busy)
+						continue;
+					if (sr->sink->disabled || sr->n_in_flight >= sr->sink->max_in_flight) {
+						stop = true;
+						break;
+					}
+					struct delivery *dv = xcalloc(1, sizeof *dv);
+					*dv = (struct delivery){ d, sr, sr->in_flight, rows[i].id,
+						rows[i].attempts, rows[i].since_ms, xstrdup(rows[i].alert_id) };
+					if (sink_start(sr->sink, rows[i].payload, rows[i].attempts + 1,
+					    delivery_done_cb, dv, &out, err, sizeof err) == 0) {
+						sr->in_flight = dv;
+						sr->n_in_flight++;
+						continue;
+					}
+					free(dv->alert_id);
+					free(dv);
 				} else {
-					store_outbox_retry(d->store, rows[i].id, now + delay, err);
+					out = sink_deliver(sr->sink, rows[i].payload, rows[i].attempts + 1,
+					    err, sizeof err);
 				}
-				if ((sr->failures & (sr->failures - 1)) == 0)
-					log_warnx("sink '%s': %s; will retry (%d failure%s in a row)",
-					    log_esc(sr->sink->name), log_esc(err), sr->failures,
-					    sr->failures == 1 ? "" : "s");
-				sr->blocked_until_ms = now + delay;
-				if (delay < next)
-					next = delay;
-				stop = true;
+				outbox_outcome(d, sr, rows[i].id, rows[i].attempts, rows[i].since_ms,
+				    rows[i].alert_id, out, -1, err, now);
+				if (out == SINK_RETRY) {
+					if (sr->blocked_until_ms - now < next)
+						next = sr->blocked_until_ms - now;
+					stop = true;
+				}
 			}
 			store_outbox_rows_free(rows, n);
 		}
@@ -763,6 +798,121 @@ outbox_arm(struct daemon *d, int64_t delay_ms)
 	struct timeval tv = ms_tv(delay_ms);
 
 	evtimer_add(d->ev_outbox, &tv);
+}
+
+/* Records what became of one delivery: delivered, retry later (this row and, for a while,
+ * the whole sink), or given up. */
+static void
+outbox_outcome(struct daemon *d, struct sink_rt *sr, int64_t row_id, int attempts,
+    int64_t since_ms, const char *alert_id, enum sink_outcome out, int64_t retry_after_ms,
+    const char *err, int64_t now)
+{
+	const char *name = sr->sink->name;
+
+	if (out == SINK_DELIVERED) {
+		if (store_outbox_delivered(d->store, row_id) < 0)
+			store_failed(d, "recording a delivery");
+		if (sr->failures > 0)
+			log_info("sink '%s': delivering again", log_esc(name));
+		sr->failures = 0;
+		return;
+	}
+	if (out == SINK_DEAD) {
+		log_errorx("sink '%s': alert %s cannot be delivered: %s", log_esc(name),
+		    log_esc(alert_id), log_esc(err));
+		if (store_outbox_dead(d->store, row_id, err) < 0)
+			store_failed(d, "recording a dead delivery");
+		if (sr->sink->disabled)
+			sink_dead_all(d, sr, err);
+		return;
+	}
+	sr->failures++;
+	int64_t delay = scaled(d, sink_backoff(d, &sr->sink->conf, attempts + 1));
+	if (retry_after_ms >= 0 && scaled(d, retry_after_ms) > delay)
+		delay = scaled(d, retry_after_ms);
+	int64_t retry_for = sr->sink->conf.retry_for_ms;
+	if (retry_for > 0 && now - since_ms > scaled(d, retry_for)) {
+		log_errorx("sink '%s': alert %s given up after %d attempts: %s", log_esc(name),
+		    log_esc(alert_id), attempts + 1, log_esc(err));
+		if (store_outbox_dead(d->store, row_id, err) < 0)
+			store_failed(d, "recording a dead delivery");
+	} else if (store_outbox_retry(d->store, row_id, now + delay, err) < 0) {
+		store_failed(d, "recording a retry");
+	}
+	if ((sr->failures & (sr->failures - 1)) == 0)
+		log_warnx("sink '%s': %s; will retry (%d failure%s in a row)", log_esc(name),
+		    log_esc(err), sr->failures, sr->failures == 1 ? "" : "s");
+	if (now + delay > sr->blocked_until_ms)
+		sr->blocked_until_ms = now + delay;
+}
+
+/* The receiver is gone for good (410): every pending row of the sink turns dead, kept
+ * for `outbox retry` once the operator has fixed the URL. */
+static int
+collect_ids_cb(const struct store_outbox_row *row, void *arg)
+{
+	struct buf *ids = arg;
+
+	buf_append(ids, &row->id, sizeof row->id);
+	return 0;
+}
+
+static void
+sink_dead_all(struct daemon *d, struct sink_rt *sr, const char *why)
+{
+	struct buf ids;
+
+	buf_init(&ids, 0);
+	if (store_outbox_list(d->store, STORE_OUTBOX_PENDING, sr->sink->name, collect_ids_cb,
+	    &ids) == 0) {
+		for (size_t k = 0; k + sizeof(int64_t) <= ids.len; k += sizeof(int64_t)) {
+			int64_t id;
+			memcpy(&id, ids.data + k, sizeof id);
+			store_outbox_dead(d->store, id, why);
+		}
+	}
+	if (ids.len)
+		log_warnx("sink '%s': disabled; %zu pending alerts kept as dead rows (fix the "
+		    "sink, reload, then: feedwatchd outbox retry --all-dead)",
+		    log_esc(sr->sink->name), ids.len / sizeof(int64_t));
+	buf_free(&ids);
+}
+
+/* sink_done_cb: an asynchronous delivery ended. */
+static void
+delivery_done_cb(void *arg, enum sink_outcome out, int64_t retry_after_ms, const char *err)
+{
+	struct delivery *dv = arg, **pp;
+	struct daemon *d = dv->d;
+	struct sink_rt *sr = dv->sr;
+	bool own_tx = !store_in_transaction(d->store);
+
+	for (pp = &sr->in_flight; *pp; pp = &(*pp)->next)
+		if (*pp == dv) {
+			*pp = dv->next;
+			break;
+		}
+	sr->n_in_flight--;
+	if (own_tx)
+		store_begin(d->store, STORE_SYNC_LAZY);
+	outbox_outcome(d, sr, dv->row_id, dv->attempts, dv->since_ms, dv->alert_id, out,
+	    retry_after_ms, err ? err : "", now_ms());
+	if (own_tx && store_commit(d->store) < 0)
+		store_failed(d, "recording a delivery");
+	free(dv->alert_id);
+	free(dv);
+	if (d->stopping) {
+		if (http_active(d->http) == 0)
+			event_base_loopbreak(d->base);
+		return;
+	}
+	if (d->once) {
+		if (d->once_left == 0)
+			once_deliver(d);
+		return;
+	}
+	/* more may be due: from the loop, not from inside the sink's callback chain */
+	outbox_arm(d, 0);
 }
 
 /* The outbox timer: deliver what is due. */
@@ -838,13 +988,14 @@ stop_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static int
-sinks_open(const struct conf *c, struct sink_rt **out, size_t *n_out)
+sinks_open(struct daemon *d, const struct conf *c, struct sink_rt **out, size_t *n_out)
 {
 	struct sink_rt *s = xcalloc(c->n_sinks + 1, sizeof *s);
+	struct sink_env env = { d->base, d->http };
 	char err[512];
 
 	for (size_t i = 0; i < c->n_sinks; i++) {
-		s[i].sink = sink_open(&c->sinks[i], err, sizeof err);
+		s[i].sink = sink_open(&c->sinks[i], &env, err, sizeof err);
 		if (s[i].sink == NULL) {
 			log_errorx("%s:%d: %s", c->sinks[i].where.file, c->sinks[i].where.line, err);
 			sinks_close(s, i);
@@ -859,8 +1010,16 @@ sinks_open(const struct conf *c, struct sink_rt **out, size_t *n_out)
 static void
 sinks_close(struct sink_rt *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		/* closing abandons the deliveries (their rows stay pending) */
 		sink_close(s[i].sink);
+		while (s[i].in_flight) {
+			struct delivery *dv = s[i].in_flight;
+			s[i].in_flight = dv->next;
+			free(dv->alert_id);
+			free(dv);
+		}
+	}
 	free(s);
 }
 
@@ -952,7 +1111,7 @@ daemon_reload(struct daemon *d)
 		conf_free(nc);
 		return;
 	}
-	if (sinks_open(nc, &ns, &n_ns) < 0) {
+	if (sinks_open(d, nc, &ns, &n_ns) < 0) {
 		log_errorx("reload failed: keeping the running configuration");
 		watch_free(nw);
 		conf_free(nc);
@@ -1048,14 +1207,15 @@ daemon_run(const char *conf_path, bool once)
 	d.base = event_base_new();
 	if (d.base == NULL)
 		fatalx("libevent: cannot create an event base");
-	if (sinks_open(d.conf, &d.sinks, &d.n_sinks) < 0) {
+	d.http = http_new(d.base, d.conf->daemon.max_concurrent, d.conf->daemon.max_per_host);
+	if (sinks_open(&d, d.conf, &d.sinks, &d.n_sinks) < 0) {
+		http_free(d.http);
 		store_close(d.store);
 		watch_free(d.watch);
 		conf_free(d.conf);
 		event_base_free(d.base);
 		return 2;
 	}
-	d.http = http_new(d.base, d.conf->daemon.max_concurrent, d.conf->daemon.max_per_host);
 	d.ev_term = evsignal_new(d.base, SIGTERM, signal_cb, &d);
 	d.ev_int = evsignal_new(d.base, SIGINT, signal_cb, &d);
 	d.ev_hup = evsignal_new(d.base, SIGHUP, signal_cb, &d);
@@ -1108,9 +1268,9 @@ daemon_run(const char *conf_path, bool once)
 	for (size_t i = 0; i < d.n_feeds; i++)
 		feed_rt_free(d.feeds[i]);
 	free(d.feeds);
+	sinks_close(d.sinks, d.n_sinks);
 	http_free(d.http);
 	event_free(d.ev_flush);
-	sinks_close(d.sinks, d.n_sinks);
 	event_free(d.ev_term);
 	event_free(d.ev_int);
 	event_free(d.ev_hup);

@@ -14,7 +14,7 @@
 #define SINK_MAX_TERMS 64
 
 struct sink *
-sink_open(const struct conf_sink *cs, char *err, size_t errlen)
+sink_open(const struct conf_sink *cs, const struct sink_env *env, char *err, size_t errlen)
 {
 	struct sink *s = xcalloc(1, sizeof *s);
 
@@ -28,6 +28,9 @@ sink_open(const struct conf_sink *cs, char *err, size_t errlen)
 	}
 	s->name = xstrdup(cs->name);
 	s->conf = *cs;
+	if (env)
+		s->env = *env;
+	s->max_in_flight = 1;
 	if (s->ops->open(s, err, errlen) < 0) {
 		free(s->name);
 		free(s);
@@ -53,23 +56,70 @@ jget(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
+bool
+sink_is_async(const struct sink *s)
+{
+	return s->ops->start != NULL;
+}
+
+/* Parses an alert for the backends; returns the JSON root to free, or NULL. */
+static json_t *sink_parse(const char *alert_json, int attempt, struct sink_alert *a,
+    const char **terms, char *err, size_t errlen);
+
 enum sink_outcome
-sink_deliver(struct sink *s, const char *alert_json, char *err, size_t errlen)
+sink_deliver(struct sink *s, const char *alert_json, int attempt, char *err, size_t errlen)
+{
+	const char *terms[SINK_MAX_TERMS];
+	struct sink_alert a;
+	json_t *root = sink_parse(alert_json, attempt, &a, terms, err, errlen);
+	enum sink_outcome out;
+
+	if (root == NULL)
+		return SINK_DEAD;
+	err[0] = '\0';
+	out = s->ops->deliver(s, &a, err, errlen);
+	json_decref(root);
+	return out;
+}
+
+int
+sink_start(struct sink *s, const char *alert_json, int attempt, sink_done_cb done, void *arg,
+    enum sink_outcome *now_out, char *err, size_t errlen)
+{
+	const char *terms[SINK_MAX_TERMS];
+	struct sink_alert a;
+	json_t *root = sink_parse(alert_json, attempt, &a, terms, err, errlen);
+	int rc;
+
+	if (root == NULL) {
+		*now_out = SINK_DEAD;
+		return -1;
+	}
+	err[0] = '\0';
+	rc = s->ops->start(s, &a, done, arg, err, errlen);
+	*now_out = SINK_RETRY;
+	json_decref(root);
+	return rc;
+}
+
+static json_t *
+sink_parse(const char *alert_json, int attempt, struct sink_alert *out, const char **terms,
+    char *err, size_t errlen)
 {
 	static const char *const pri_names[] = { "emerg", "alert", "crit", "err", "warning",
 		"notice", "info", "debug" };
-	struct sink_alert a = { .json = alert_json, .priority = 5 };
-	const char *terms[SINK_MAX_TERMS];
+	struct sink_alert a = { .json = alert_json, .priority = 5, .attempt = attempt };
 	json_error_t jerr;
 	json_t *root, *item, *feed, *matched, *t;
 	const char *pri;
-	enum sink_outcome out;
 	size_t i;
 
 	root = json_loads(alert_json, 0, &jerr);
-	if (root == NULL) {
-		snprintf(err, errlen, "outbox row is not alert JSON: %s", jerr.text);
-		return SINK_DEAD;
+	if (root == NULL || !json_is_object(root)) {
+		snprintf(err, errlen, "outbox row is not alert JSON: %s", root ? "not an object" :
+		    jerr.text);
+		json_decref(root);
+		return NULL;
 	}
 	item = json_object_get(root, "item");
 	feed = json_object_get(root, "feed");
@@ -88,14 +138,15 @@ sink_deliver(struct sink *s, const char *alert_json, char *err, size_t errlen)
 	a.link = jget(item, "link");
 	a.item_id = jget(item, "id");
 	a.feed_name = jget(feed, "name");
+	a.id = jget(root, "id");
 	if (a.watchlist == NULL)
 		a.watchlist = "?";
 	if (a.feed_name == NULL)
 		a.feed_name = "?";
-	err[0] = '\0';
-	out = s->ops->deliver(s, &a, err, errlen);
-	json_decref(root);
-	return out;
+	if (a.id == NULL)
+		a.id = "?";
+	*out = a;
+	return root;
 }
 
 /* --- the syslog backend's ops (the formatting and transport live in sink_syslog.c) --- */
@@ -136,4 +187,5 @@ syslog_close(struct sink *s)
 	sink_syslog_close(s->impl);
 }
 
-const struct sink_ops sink_syslog_ops = { "syslog", syslog_open, syslog_deliver, syslog_close };
+const struct sink_ops sink_syslog_ops = { "syslog", syslog_open, syslog_deliver, NULL,
+	syslog_close };

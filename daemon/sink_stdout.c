@@ -12,7 +12,8 @@ static enum sink_outcome stdout_deliver(struct sink *s, const struct sink_alert 
     size_t errlen);
 static void stdout_close(struct sink *s);
 
-const struct sink_ops sink_stdout_ops = { "stdout", stdout_open, stdout_deliver, stdout_close };
+const struct sink_ops sink_stdout_ops = { "stdout", stdout_open, stdout_deliver, NULL,
+	stdout_close };
 
 static int
 stdout_open(struct sink *s, char *err, size_t errlen)

@@ -19,6 +19,8 @@ enum sink_outcome {
 /* An alert as sinks read it, parsed from the outbox JSON; lent for one call. */
 struct sink_alert {
 	const char *json;		/* the whole alert object, one line */
+	const char *id;			/* the alert id: stable across retries (webhook-id) */
+	int attempt;			/* 1 for the first try */
 	const char *watchlist;
 	int priority;			/* syslog severity */
 	const char *const *terms;
@@ -30,14 +32,35 @@ struct sink_alert {
 };
 
 struct sink;
+struct event_base;
+struct http;
+
+/* What the daemon lends a sink for its life: the loop and the shared HTTP fetcher. */
+struct sink_env {
+	struct event_base *base;
+	struct http *http;
+};
+
+/* The end of an asynchronous delivery, called from the event loop. retry_after_ms is
+ * the receiver's Retry-After (a floor for the next attempt), or -1. */
+typedef void (*sink_done_cb)(void *arg, enum sink_outcome out, int64_t retry_after_ms,
+    const char *err);
 
 struct sink_ops {
 	const char *name;
 	/* Sets s->impl; returns 0, or -1 with a message in err. */
 	int (*open)(struct sink *s, char *err, size_t errlen);
-	/* Delivers one alert; on SINK_RETRY or SINK_DEAD, a reason in err. */
+	/* Synchronous backends: delivers one alert now; on SINK_RETRY or SINK_DEAD, a
+	 * reason in err. NULL for asynchronous backends. */
 	enum sink_outcome (*deliver)(struct sink *s, const struct sink_alert *a, char *err,
 	    size_t errlen);
+	/* Asynchronous backends: starts one delivery (copying what it needs of a) and
+	 * returns 0; done is called exactly once, later, unless the sink is closed first.
+	 * Returns -1 with err when it cannot start (the daemon retries later). */
+	int (*start)(struct sink *s, const struct sink_alert *a, sink_done_cb done, void *arg,
+	    char *err, size_t errlen);
+	/* Closes; pending asynchronous deliveries are abandoned without their callbacks
+	 * (their outbox rows stay pending and are retried). */
 	void (*close)(struct sink *s);
 };
 
@@ -45,17 +68,30 @@ struct sink {
 	const struct sink_ops *ops;
 	char *name;
 	struct conf_sink conf;		/* a shallow copy: strings belong to the conf */
+	struct sink_env env;
+	int max_in_flight;		/* asynchronous deliveries at once (the backend sets it) */
+	bool disabled;			/* the receiver said 410 Gone: deliver nothing more */
 	void *impl;
 };
 
 /* Opens the sink of a configuration section. Returns NULL with a message in err. The
  * conf it was made from must outlive it. */
-struct sink *sink_open(const struct conf_sink *cs, char *err, size_t errlen);
-/* Parses the alert JSON and delivers it. */
-enum sink_outcome sink_deliver(struct sink *s, const char *alert_json, char *err, size_t errlen);
+struct sink *sink_open(const struct conf_sink *cs, const struct sink_env *env, char *err,
+    size_t errlen);
+/* True for backends that deliver asynchronously (ops->start). */
+bool sink_is_async(const struct sink *s);
+/* Parses the alert JSON and delivers it (synchronous backends). */
+enum sink_outcome sink_deliver(struct sink *s, const char *alert_json, int attempt, char *err,
+    size_t errlen);
+/* Parses the alert JSON and starts its delivery (asynchronous backends). Returns 0 when
+ * started (done follows), or -1: then *now_out says what happened at once (a broken
+ * row: SINK_DEAD; could not start: SINK_RETRY) with err. */
+int sink_start(struct sink *s, const char *alert_json, int attempt, sink_done_cb done,
+    void *arg, enum sink_outcome *now_out, char *err, size_t errlen);
 void sink_close(struct sink *s);
 
 extern const struct sink_ops sink_stdout_ops;
 extern const struct sink_ops sink_syslog_ops;
+extern const struct sink_ops sink_webhook_ops;
 
 #endif

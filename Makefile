@@ -72,7 +72,7 @@ deps-bench:
 	@sh tests/lib/install-debs.sh $(DEBS_BUILD) $(DEBS_BENCH)
 
 check: deps
-	@$(MAKE) --no-print-directory $(BIN) $(UNIT_BINS)
+	@$(MAKE) -s --no-print-directory $(BIN) $(UNIT_BINS)
 	@BUILD=$(OUT) FEEDWATCHD=$(abspath $(BIN)) SAN=$(SAN) tests/run
 
 run: deps $(BIN)

@@ -22,6 +22,7 @@
 #include "feed.h"
 #include "http.h"
 #include "log.h"
+#include "notify.h"
 #include "sched.h"
 #include "sink.h"
 #include "store.h"
@@ -94,6 +95,8 @@ struct daemon {
 	struct sink_rt *sinks;
 	size_t n_sinks;
 	struct event *ev_term, *ev_int, *ev_hup, *ev_outbox, *ev_prune, *ev_stop, *ev_flush;
+	struct event *ev_watchdog, *ev_status;
+	uint64_t watchdog_usec;
 	bool flush_armed;
 	bool once, stopping;
 	int exit_code;
@@ -137,6 +140,9 @@ static void outbox_outcome(struct daemon *d, struct sink_rt *sr, int64_t row_id,
 static void sink_dead_all(struct daemon *d, struct sink_rt *sr, const char *why);
 static void store_failed(struct daemon *d, const char *what);
 static void libevent_log_cb(int severity, const char *msg);
+static void watchdog_cb(evutil_socket_t fd, short what, void *arg);
+static void status_cb(evutil_socket_t fd, short what, void *arg);
+static void status_update(struct daemon *d);
 static void feed_mark_dirty(struct feed_rt *f);
 static void state_flush(struct daemon *d);
 static void flush_cb(evutil_socket_t fd, short what, void *arg);
@@ -174,6 +180,48 @@ libevent_log_cb(int severity, const char *msg)
 		log_warnx("libevent: %s", msg);
 	else
 		log_debug("libevent: %s", msg);
+}
+
+/* WATCHDOG=1 comes from a timer of the event loop itself: a stalled loop stops it. */
+static void
+watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	notify_send("WATCHDOG=1");
+}
+
+/* STATUS= for `systemctl status`: "212 feeds, 3 failing, 41 alerts today, 0 pending". */
+static void
+status_update(struct daemon *d)
+{
+	size_t failing = 0, disabled = 0;
+	int64_t today = 0, pending = 0, dead = 0;
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (!notify_enabled())
+		return;
+	for (size_t i = 0; i < d->n_feeds; i++) {
+		if (d->feeds[i] && d->feeds[i]->st.failures > 0)
+			failing++;
+		if (d->feeds[i] && d->feeds[i]->state == FEED_DISABLED)
+			disabled++;
+	}
+	localtime_r(&t, &tm);
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	store_alerts_since(d->store, (int64_t)mktime(&tm) * 1000, &today);
+	store_outbox_count(d->store, NULL, &pending, &dead);
+	char dis[32] = "";
+	if (disabled)
+		snprintf(dis, sizeof dis, ", %zu disabled", disabled);
+	notify_send("STATUS=%zu feeds, %zu failing%s, %lld alerts today, %lld pending%s",
+	    d->n_feeds, failing, dis, (long long)today, (long long)pending,
+	    dead ? ", some dead (see outbox list)" : "");
+}
+
+static void
+status_cb(evutil_socket_t fd, short what, void *arg)
+{
+	status_update(arg);
 }
 
 /* The one place a feed's state changes. */
@@ -962,6 +1010,7 @@ daemon_stop(struct daemon *d)
 		return;
 	}
 	log_info("stopping");
+	notify_send("STOPPING=1");
 	d->stopping = true;
 	for (size_t i = 0; i < d->n_feeds; i++)
 		evtimer_del(d->feeds[i]->timer);
@@ -1097,6 +1146,11 @@ daemon_reload(struct daemon *d)
 	struct feed_rt **nf;
 	size_t n_nf = 0;
 
+	struct timespec mono;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	notify_send("RELOADING=1\nMONOTONIC_USEC=%llu", (unsigned long long)mono.tv_sec * 1000000ULL +
+	    (unsigned long long)(mono.tv_nsec / 1000));
 	log_info("reloading %s", d->conf_path);
 	state_flush(d);
 	nc = conf_load(d->conf_path, &errs);
@@ -1109,12 +1163,16 @@ daemon_reload(struct daemon *d)
 		conf_errors_free(&errs);
 		watch_free(nw);
 		conf_free(nc);
+		notify_send("READY=1");
+		status_update(d);
 		return;
 	}
 	if (sinks_open(d, nc, &ns, &n_ns) < 0) {
 		log_errorx("reload failed: keeping the running configuration");
 		watch_free(nw);
 		conf_free(nc);
+		notify_send("READY=1");
+		status_update(d);
 		return;
 	}
 	/* feeds: keep the ones that stay (with their state), add new ones, drop the rest */
@@ -1167,6 +1225,8 @@ daemon_reload(struct daemon *d)
 	log_info("configuration reloaded: %zu feeds, %zu watchlists, %zu sinks (%zu new feeds)",
 	    nc->n_feeds, nc->n_watchlists, nc->n_sinks, n_nf);
 	outbox_pump(d);
+	notify_send("READY=1");
+	status_update(d);
 }
 
 int
@@ -1243,6 +1303,20 @@ daemon_run(const char *conf_path, bool once)
 			feed_start(d.feeds[i]);
 	log_info("started: %zu feeds, %zu watchlists, %zu sinks; state in %s", d.n_feeds,
 	    d.conf->n_watchlists, d.n_sinks, store_path(d.store));
+	if (!once) {
+		/* configuration and state loaded, first polls armed: ready */
+		d.watchdog_usec = notify_init();
+		d.ev_status = event_new(d.base, -1, EV_PERSIST, status_cb, &d);
+		tv = ms_tv(10000);
+		evtimer_add(d.ev_status, &tv);
+		if (d.watchdog_usec > 0) {
+			d.ev_watchdog = event_new(d.base, -1, EV_PERSIST, watchdog_cb, &d);
+			tv = ms_tv((int64_t)(d.watchdog_usec / 2000));
+			evtimer_add(d.ev_watchdog, &tv);
+		}
+		notify_send("READY=1");
+		status_update(&d);
+	}
 	/* deliver what a previous run left pending, then keep the outbox moving */
 	outbox_pump(&d);
 	if (!once) {
@@ -1278,6 +1352,10 @@ daemon_run(const char *conf_path, bool once)
 	event_free(d.ev_prune);
 	if (d.ev_stop)
 		event_free(d.ev_stop);
+	if (d.ev_watchdog)
+		event_free(d.ev_watchdog);
+	if (d.ev_status)
+		event_free(d.ev_status);
 	store_close(d.store);
 	watch_free(d.watch);
 	conf_free(d.conf);

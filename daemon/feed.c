@@ -2170,3 +2170,109 @@ feed_entry_free(struct feed_entry *e)
 	free(e->enclosures);
 	free(e);
 }
+
+/* --- OPML ------------------------------------------------------------------------------ */
+
+struct opml_state {
+	feed_opml_cb cb;
+	void *arg;
+	bool root_ok;
+	bool failed;
+	int depth;
+	xmlParserCtxtPtr ctxt;
+};
+
+/* startElementNs for OPML: the root must be <opml>; every <outline xmlUrl> is a feed. */
+static void
+opml_start_cb(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri,
+    int nb_namespaces, const xmlChar **namespaces, int nb_attributes, int nb_defaulted,
+    const xmlChar **a)
+{
+	struct opml_state *o = ctx;
+	char *title = NULL, *url = NULL;
+
+	if (++o->depth > FEED_MAX_FRAMES) {
+		o->failed = true;
+		xmlStopParser(o->ctxt);
+		return;
+	}
+	if (o->depth == 1) {
+		o->root_ok = strcmp((const char *)localname, "opml") == 0;
+		if (!o->root_ok)
+			xmlStopParser(o->ctxt);
+		return;
+	}
+	if (strcmp((const char *)localname, "outline") != 0)
+		return;
+	for (int i = 0; i < nb_attributes; i++, a += 5) {
+		const char *name = (const char *)a[0];
+		size_t len = (size_t)(a[4] - a[3]);
+		if (strcasecmp(name, "xmlUrl") == 0 && url == NULL)
+			url = str_trim(xstrndup((const char *)a[3], len));
+		else if ((strcmp(name, "text") == 0 || (strcmp(name, "title") == 0 && !title)) &&
+		    len > 0) {
+			free(title);
+			title = str_squeeze_space(xstrndup((const char *)a[3], len));
+		}
+	}
+	if (url && *url)
+		o->cb(title && *title ? title : NULL, url, o->arg);
+	free(title);
+	free(url);
+}
+
+static void
+opml_end_cb(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri)
+{
+	struct opml_state *o = ctx;
+
+	o->depth--;
+}
+
+/* serror: OPML files are often a little broken; keep going, report nothing */
+static void
+opml_error_cb(void *ctx, xmlErrorPtr err)
+{
+}
+
+int
+feed_opml_parse(const char *data, size_t len, feed_opml_cb cb, void *arg, char *err,
+    size_t errlen)
+{
+	xmlSAXHandler sax;
+	struct opml_state o = { .cb = cb, .arg = arg };
+
+	feed_global_init();
+	memset(&sax, 0, sizeof sax);
+	sax.initialized = XML_SAX2_MAGIC;
+	sax.startElementNs = opml_start_cb;
+	sax.endElementNs = opml_end_cb;
+	sax.getEntity = NULL;
+	sax.entityDecl = NULL;
+	sax.serror = opml_error_cb;
+	o.ctxt = xmlCreatePushParserCtxt(&sax, &o, NULL, 0, NULL);
+	if (o.ctxt == NULL)
+		fatalx("libxml2: cannot create a parser context");
+	xmlCtxtUseOptions(o.ctxt, XML_PARSE_NONET | XML_PARSE_RECOVER | XML_PARSE_NOWARNING);
+	while (len > 0) {
+		int slice = len > (1u << 20) ? (1 << 20) : (int)len;
+		xmlParseChunk(o.ctxt, data, slice, 0);
+		data += slice;
+		len -= (size_t)slice;
+		if (o.ctxt->instate == XML_PARSER_EOF)
+			break;
+	}
+	xmlParseChunk(o.ctxt, NULL, 0, 1);
+	if (o.ctxt->myDoc)
+		xmlFreeDoc(o.ctxt->myDoc);
+	xmlFreeParserCtxt(o.ctxt);
+	if (!o.root_ok) {
+		snprintf(err, errlen, "not an OPML document (no <opml> root element)");
+		return -1;
+	}
+	if (o.failed) {
+		snprintf(err, errlen, "OPML nested too deeply");
+		return -1;
+	}
+	return 0;
+}

@@ -84,10 +84,8 @@ main(int argc, char **argv)
 		return cmd_run(argc, argv, false);
 	if (strcmp(cmd, "outbox") == 0)
 		return cmd_outbox(argc - 1, argv + 1);
-	if (strcmp(cmd, "import-opml") == 0) {
-		log_errorx("'%s' is not available in this build yet (see the open issues)", cmd);
-		return 2;
-	}
+	if (strcmp(cmd, "import-opml") == 0)
+		return cmd_opml(argc - 1, argv + 1);
 	log_errorx("unknown command '%s'", cmd);
 	usage(stderr);
 	return 2;

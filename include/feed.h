@@ -104,4 +104,12 @@ void feed_entry_free(struct feed_entry *e);
 int feed_parse_buffer(const struct feed_parser_options *opts, const char *data, size_t len,
     feed_entry_cb cb, void *arg, struct feed_parser **out_parser);
 
+/* OPML (subscription lists): calls cb for every outline with an xmlUrl, with its text
+ * (or title, or NULL) and the URL, in document order. Returns 0, or -1 with a one-line
+ * reason in err when the document is not OPML or is broken beyond recovery. Same
+ * hardening as feeds: no external entity, no DTD, bounded depth. */
+typedef void (*feed_opml_cb)(const char *title, const char *xml_url, void *arg);
+int feed_opml_parse(const char *data, size_t len, feed_opml_cb cb, void *arg, char *err,
+    size_t errlen);
+
 #endif

@@ -52,7 +52,6 @@ static void wr_put(struct wr *w, const char *s, size_t n);
 static void wr_puts(struct wr *w, const char *s);
 static void wr_escape(struct wr *w, const char *s, size_t n, bool sd);
 static void wr_escape_cut(struct wr *w, const char *s, size_t max, bool sd, const char *mark);
-static size_t utf8_char(const unsigned char *s, size_t n, unsigned *cp);
 static void ident_clean(const char *ident, char *out, size_t outlen);
 static void hostname_clean(const char *host, char *out, size_t outlen);
 static void head_rfc3164(struct wr *w, int pri, const char *ident,
@@ -101,40 +100,6 @@ wr_puts(struct wr *w, const char *s)
 	wr_put(w, s, strlen(s));
 }
 
-/* Decodes the UTF-8 sequence at s into *cp and returns its length, or 0 when the bytes
- * there are not UTF-8 (overlong, surrogate, above U+10FFFF, cut short). */
-static size_t
-utf8_char(const unsigned char *s, size_t n, unsigned *cp)
-{
-	unsigned c = s[0], v;
-	size_t len;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, v = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, v = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, v = c & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && v < 0x800) || (len == 4 && (v < 0x10000 || v > 0x10ffff)) ||
-	    (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*cp = v;
-	return len;
-}
-
 /* Each character becomes one piece, so a cut never falls inside an escape or inside a
  * multi-byte character. */
 static void
@@ -143,11 +108,11 @@ wr_escape(struct wr *w, const char *s, size_t n, bool sd)
 	const unsigned char *u = (const unsigned char *)s;
 	char tmp[8];
 	size_t i = 0, k;
-	unsigned cp;
+	uint32_t cp;
 
 	while (i < n && !w->full) {
 		unsigned char c = u[i];
-		k = utf8_char(u + i, n - i, &cp);
+		k = utf8_decode((const char *)u + i, n - i, &cp);
 		if (k == 0) {
 			snprintf(tmp, sizeof tmp, "\\x%02x", c);
 			wr_puts(w, tmp);

@@ -152,41 +152,13 @@ text_char_class(uint32_t cp)
 size_t
 text_utf8_decode(const char *str, size_t n, uint32_t *cp)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	uint32_t c;
-	size_t len, i;
+	size_t len = utf8_decode(str, n, cp);
 
-	if (s[0] < 0x80) {
-		*cp = s[0];
+	if (len == 0) {
+		*cp = 0xFFFD;
 		return 1;
 	}
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		len = 2;
-		c = s[0] & 0x1F;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		len = 3;
-		c = s[0] & 0x0F;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else {
-		goto bad;
-	}
-	if (n < len)
-		goto bad;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			goto bad;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if ((len == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF)))
-	    || (len == 4 && (c < 0x10000 || c > 0x10FFFF)))
-		goto bad;
-	*cp = c;
 	return len;
-bad:
-	*cp = 0xFFFD;
-	return 1;
 }
 
 /* True when cp continues the segment of the code point before it (NFKC may compose). */

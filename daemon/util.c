@@ -201,22 +201,27 @@ str_is_blank(const char *s)
 	return true;
 }
 
-/* Returns the length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t
-utf8_seq_len(const unsigned char *s, size_t n)
+size_t
+utf8_decode(const char *str, size_t n, uint32_t *cp)
 {
-	unsigned char c = s[0];
+	const unsigned char *s = (const unsigned char *)str;
+	unsigned char c;
 	size_t len;
-	uint32_t cp;
+	uint32_t v;
 
-	if (c < 0x80)
+	if (n == 0)
+		return 0;
+	c = s[0];
+	if (c < 0x80) {
+		*cp = c;
 		return 1;
+	}
 	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, cp = c & 0x1f;
+		len = 2, v = c & 0x1f;
 	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, cp = c & 0x0f;
+		len = 3, v = c & 0x0f;
 	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, cp = c & 0x07;
+		len = 4, v = c & 0x07;
 	else
 		return 0;
 	if (len > n)
@@ -224,18 +229,21 @@ utf8_seq_len(const unsigned char *s, size_t n)
 	for (size_t i = 1; i < len; i++) {
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
+		v = (v << 6) | (s[i] & 0x3f);
 	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
+	if ((len == 3 && v < 0x800) || (len == 4 && (v < 0x10000 || v > 0x10ffff)) ||
+	    (v >= 0xd800 && v <= 0xdfff))
 		return 0;
+	*cp = v;
 	return len;
 }
 
 size_t
 utf8_char_len(const char *s, size_t n)
 {
-	return n ? utf8_seq_len((const unsigned char *)s, n) : 0;
+	uint32_t cp;
+
+	return utf8_decode(s, n, &cp);
 }
 
 size_t
@@ -258,7 +266,7 @@ utf8_valid_prefix(const char *s, size_t n)
 			i++;
 			continue;
 		}
-		if ((k = utf8_seq_len((const unsigned char *)s + i, n - i)) == 0)
+		if ((k = utf8_char_len(s + i, n - i)) == 0)
 			break;
 		i += k;
 	}
@@ -274,7 +282,7 @@ utf8_sanitize(const char *s, size_t n)
 	buf_init(&b, 0);
 	while (i < n) {
 		unsigned char c = (unsigned char)s[i];
-		k = utf8_seq_len((const unsigned char *)s + i, n - i);
+		k = utf8_char_len(s + i, n - i);
 		if (k == 0 || (c < 0x20 && c != '\t' && c != '\n' && c != '\r')) {
 			buf_append(&b, "\xef\xbf\xbd", 3);
 			i++;

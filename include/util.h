@@ -50,6 +50,10 @@ bool str_is_blank(const char *s);
 /* Length of the longest prefix of s[0..n) that is valid UTF-8 (no overlongs, no
  * surrogates, nothing above U+10FFFF). */
 size_t utf8_valid_prefix(const char *s, size_t n);
+/* Decodes the UTF-8 character at s (at most n bytes) into *cp and returns its length
+ * (1..4), or 0 when the bytes there are not UTF-8 (overlong, surrogate, above U+10FFFF,
+ * cut short). The one UTF-8 decoder of the project. */
+size_t utf8_decode(const char *s, size_t n, uint32_t *cp);
 /* Length (1..4) of the valid UTF-8 character at s (at most n bytes), or 0. */
 size_t utf8_char_len(const char *s, size_t n);
 /* Copies s[0..n) into a malloc'd string, replacing every invalid UTF-8 sequence and

@@ -26,6 +26,7 @@
 #include "sched.h"
 #include "sink.h"
 #include "store.h"
+#include "url.h"
 #include "util.h"
 #include "watch.h"
 
@@ -403,7 +404,7 @@ feed_done_cb(const struct http_response *r, void *arg)
 	struct feed_rt *f = arg;
 	struct daemon *d = f->d;
 	struct sched_policy pol = feed_policy(f);
-	int64_t now = now_ms(), delay;
+	int64_t now = now_ms(), delay = 0;
 
 	f->xfer = NULL;
 	switch (r->result) {
@@ -411,15 +412,22 @@ feed_done_cb(const struct http_response *r, void *arg)
 		if (f->parser == NULL)
 			f->parser = feed_parser_new(NULL, fetch_entry_cb, f);
 		if (feed_parser_finish(f->parser) < 0) {
-			/* not a feed, or broken beyond recovery: validators stay, no alerts */
-			const char *e = feed_parser_error(f->parser);
-			feed_failed(f, (int)r->status, e ? e : "not a feed", -1);
+			/* not a feed, or broken beyond recovery: validators stay, no alerts;
+			 * the message is copied: feed_failed frees the parser */
+			const char *pe = feed_parser_error(f->parser);
+			char *e = xstrdup(pe ? pe : "not a feed");
+			feed_failed(f, (int)r->status, e, -1);
+			free(e);
 			return;
 		}
 		if (feed_parser_meta(f->parser)->bozo)
 			log_info("feed '%s': malformed feed recovered: %s", log_esc(f->name),
 			    log_esc(feed_parser_error(f->parser)));
 		f->ttl_ms = feed_parser_meta(f->parser)->ttl_minutes * 60000LL;
+		/* the next poll time is saved in the fetch's own transaction */
+		delay = scaled(d, sched_after_success(&pol, f->ttl_ms > 0 ? f->ttl_ms : -1,
+		    sched_parse_max_age(r->cache_control), &d->rng));
+		f->st.next_poll_ms = now + delay;
 		if (feed_commit(f, r) < 0) {
 			feed_failed(f, (int)r->status, "could not save the state (see above)", -1);
 			return;
@@ -434,6 +442,18 @@ feed_done_cb(const struct http_response *r, void *arg)
 		store_setstr(&f->st.last_error, NULL);
 		f->st.last_success_ms = now;
 		break;
+	case HTTP_RESULT_ABORTED:
+		if (f->parser && feed_parser_error(f->parser)) {
+			/* we stopped the download: the body is not a feed (finishing the failed
+			 * parser words the error as such) */
+			feed_parser_finish(f->parser);
+			char *e = xstrdup(feed_parser_error(f->parser));
+			feed_failed(f, (int)r->status, e, -1);
+			free(e);
+			return;
+		}
+		feed_failed(f, (int)r->status, r->error, -1);
+		return;
 	case HTTP_RESULT_STATUS:
 		if (r->status == 410) {
 			log_warnx("feed '%s': 410 Gone: the feed is disabled (remove it from the "
@@ -455,12 +475,13 @@ feed_done_cb(const struct http_response *r, void *arg)
 		feed_failed(f, (int)r->status, r->error[0] ? r->error : "transfer failed", -1);
 		return;
 	}
-	/* success (200 or 304): next poll at the interval, or later if the publisher asks */
-	delay = scaled(d, sched_after_success(&pol, f->ttl_ms > 0 ? f->ttl_ms : -1,
-	    sched_parse_max_age(r->cache_control), &d->rng));
-	f->st.next_poll_ms = now + delay;
-	if (r->result == HTTP_RESULT_NOT_MODIFIED)
+	/* a 304: next poll at the interval, or later if the publisher asks */
+	if (r->result == HTTP_RESULT_NOT_MODIFIED) {
+		delay = scaled(d, sched_after_success(&pol, f->ttl_ms > 0 ? f->ttl_ms : -1,
+		    sched_parse_max_age(r->cache_control), &d->rng));
+		f->st.next_poll_ms = now + delay;
 		feed_mark_dirty(f);
+	}
 	feed_discard(f);
 	feed_set_state(f, FEED_IDLE);
 	if (!d->once)
@@ -565,19 +586,21 @@ feed_commit(struct feed_rt *f, const struct http_response *r)
 			n_changed++;
 		watch_text_of(e, &text);
 		n = watch_entry(d->watch, e, &text, f->cf->watchlists, f->cf->n_watchlists, &res);
+		char *canon = n ? url_canonical(e->link) : NULL;
 		for (size_t k = 0; k < n; k++) {
 			const struct match_fire *fire = &res.fires[k];
 			const struct conf_watchlist *cw = conf_watchlist_find(d->conf, fire->name);
 			char id[48];
 			enum store_claim claim;
 			struct store_alert a = {
-				.feed_id = f->st.id, .item_key = e->id, .canon_link = e->link,
+				.feed_id = f->st.id, .item_key = e->id, .canon_link = canon,
 				.watchlist = fire->name,
 				.alert_id = alert_make_id(f->name, e->id, fire->name, id, sizeof id),
 				.record_only = first && !in_backlog(f, i, d->conf->daemon.backlog),
 			};
 			if (store_alert_claim(st, &a, now, &claim) < 0) {
 				watch_text_free(&text);
+				free(canon);
 				goto out;
 			}
 			if (claim != STORE_CLAIM_NEW || a.record_only)
@@ -593,6 +616,7 @@ feed_commit(struct feed_rt *f, const struct http_response *r)
 				    now, now, NULL) < 0) {
 					free(json);
 					watch_text_free(&text);
+					free(canon);
 					goto out;
 				}
 			}
@@ -602,6 +626,7 @@ feed_commit(struct feed_rt *f, const struct http_response *r)
 			    log_esc(e->title ? e->title : e->id));
 		}
 		watch_text_free(&text);
+		free(canon);
 	}
 	if (f->st.failures > 0)
 		log_info("feed '%s': recovered after %d failures", log_esc(f->name), f->st.failures);

@@ -170,6 +170,10 @@ struct feed_parser {
 	/* ids handed out in this document (64-bit hashes, open addressing) */
 	uint64_t *ids;
 	size_t ids_cap, ids_n;
+	/* fallback ids that collided: base hash -> the last "#k" given, so that a feed of
+	 * thousands of identical items costs linear time, not quadratic */
+	struct { uint64_t h; int k; } *dups;
+	size_t dups_cap, dups_n;
 };
 
 static void feed_global_init(void);
@@ -335,6 +339,7 @@ feed_parser_free(struct feed_parser *p)
 	free(p->meta.link);
 	free(p->error);
 	free(p->ids);
+	free(p->dups);
 	free(p->base_url);
 	free(p->charset);
 	free(p);
@@ -2020,6 +2025,35 @@ ids_insert(struct feed_parser *p, const char *id)
 	return true;
 }
 
+/* The "#k" counter of a colliding fallback id (starting at 1, so the first suffix is #2). */
+static int *
+dup_counter(struct feed_parser *p, uint64_t h)
+{
+	size_t i;
+
+	if (p->dups_n * 2 >= p->dups_cap) {
+		size_t cap = p->dups_cap ? p->dups_cap * 2 : 16;
+		__typeof__(p->dups) t = xcalloc(cap, sizeof *t);
+		for (size_t k = 0; k < p->dups_cap; k++) {
+			if (!p->dups[k].h)
+				continue;
+			for (i = p->dups[k].h & (cap - 1); t[i].h; i = (i + 1) & (cap - 1))
+				;
+			t[i] = p->dups[k];
+		}
+		free(p->dups);
+		p->dups = t;
+		p->dups_cap = cap;
+	}
+	for (i = h & (p->dups_cap - 1); p->dups[i].h; i = (i + 1) & (p->dups_cap - 1))
+		if (p->dups[i].h == h)
+			return &p->dups[i].k;
+	p->dups[i].h = h;
+	p->dups[i].k = 1;
+	p->dups_n++;
+	return &p->dups[i].k;
+}
+
 /* The fallback id: a hash of title and date (and text when both are missing). */
 static char *
 hash_id(const struct feed_entry_draft *d)
@@ -2081,8 +2115,9 @@ feed_emit(struct feed_parser *p, struct feed_entry_draft *d)
 		if (ids_insert(p, h))
 			id = h;
 		else {
-			for (int k = 2; id == NULL; k++) {
-				char *alt = xasprintf("%s#%d", h, k);
+			int *k = dup_counter(p, id_hash(h));
+			while (id == NULL) {
+				char *alt = xasprintf("%s#%d", h, ++*k);
 				if (ids_insert(p, alt))
 					id = alt;
 				else

@@ -720,6 +720,9 @@ txn_commit(struct store *st, bool crash_points)
 		store_rollback(st);
 		return -1;
 	}
+	/* the named crash points are about commits that matter (items seen, alerts
+	 * claimed or queued), not the bookkeeping around them */
+	crash_points = crash_points && st->txn_dirty;
 	if (crash_points)
 		crash_point(st, "before-commit");
 	if ((s = stmt_get(st, S_COMMIT)) == NULL) {

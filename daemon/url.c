@@ -210,3 +210,83 @@ url_is_http(const char *url)
 		return false;
 	return url_parses(url, true);
 }
+
+/* True for query parameters that only track where a click came from. */
+static bool
+tracking_param(const char *p, size_t n)
+{
+	static const char *const names[] = { "fbclid", "gclid", "mc_cid", "mc_eid", "ocid",
+		"dclid", "msclkid", "igshid", NULL };
+	size_t k = strcspn(p, "=&");
+
+	if (k > n)
+		k = n;
+	if (k > 4 && strncmp(p, "utm_", 4) == 0)
+		return true;
+	for (int i = 0; names[i]; i++)
+		if (strlen(names[i]) == k && strncmp(p, names[i], k) == 0)
+			return true;
+	return false;
+}
+
+char *
+url_canonical(const char *url)
+{
+	CURLU *u;
+	char *host = NULL, *query = NULL, *out = NULL, *res;
+
+	if (url == NULL)
+		return NULL;
+	if (!url_is_http(url))
+		return xstrdup(url);
+	u = curl_url();
+	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)
+		goto fallback;
+	curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
+	{
+		char *port = NULL, *scheme = NULL;
+		if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK &&
+		    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+		    ((!strcmp(scheme, "https") && !strcmp(port, "443")) ||
+		    (!strcmp(scheme, "http") && !strcmp(port, "80"))))
+			curl_url_set(u, CURLUPART_PORT, NULL, 0);
+		curl_free(port);
+		curl_free(scheme);
+	}
+	if (curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		for (char *c = host; *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+		curl_url_set(u, CURLUPART_HOST, host, 0);
+	}
+	if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK && query) {
+		struct buf q;
+		buf_init(&q, 0);
+		for (const char *p = query; *p;) {
+			size_t n = strcspn(p, "&");
+			if (n > 0 && !tracking_param(p, n)) {
+				if (q.len)
+					buf_appendc(&q, '&');
+				buf_append(&q, p, n);
+			}
+			p += n;
+			if (*p == '&')
+				p++;
+		}
+		curl_url_set(u, CURLUPART_QUERY, q.len ? q.data : NULL, 0);
+		buf_free(&q);
+	}
+	if (curl_url_get(u, CURLUPART_URL, &out, 0) != CURLUE_OK)
+		goto fallback;
+	res = xstrdup(out);
+	curl_free(out);
+	curl_free(host);
+	curl_free(query);
+	curl_url_cleanup(u);
+	return res;
+fallback:
+	curl_free(host);
+	curl_free(query);
+	curl_url_cleanup(u);
+	return xstrdup(url);
+}

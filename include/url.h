@@ -10,6 +10,12 @@
  * are kept absolute; "javascript:" and "data:" links come back as NULL. */
 char *url_resolve(const char *base, const char *ref);
 
+/* The canonical form of a story's link, for recognising the same story in two feeds:
+ * scheme and host lower-cased, default port, fragment and tracking parameters (utm_*,
+ * fbclid, gclid, mc_cid, mc_eid, ocid) removed. Returns a malloc'd string; a copy of url
+ * when it is not an absolute http(s) URL; NULL for NULL. */
+char *url_canonical(const char *url);
+
 /* True when url is an absolute http:// or https:// URL. */
 bool url_is_http(const char *url);
 

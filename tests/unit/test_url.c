@@ -313,6 +313,31 @@ test_is_http(void **state)
 	assert_false(url_is_http("http://exa mple.com/"));
 }
 
+/* url_canonical: the same story under different spellings of its link. */
+static void
+test_canonical(void **state)
+{
+	static const char *const canon_cases[][2] = {
+		{ "https://News.Example.org/story/43?utm_source=rss&utm_medium=feed#comments",
+		  "https://news.example.org/story/43" },
+		{ "https://news.example.org/story/43", "https://news.example.org/story/43" },
+		{ "HTTP://A.B/x?id=7&utm_campaign=z&p=2", "http://a.b/x?id=7&p=2" },
+		{ "https://a.b:443/x?fbclid=123", "https://a.b/x" },
+		{ "https://a.b/x?utm=keep", "https://a.b/x?utm=keep" },
+		{ "https://a.b/Path/Case", "https://a.b/Path/Case" },
+		{ "mailto:x@y", "mailto:x@y" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof canon_cases / sizeof canon_cases[0]; i++) {
+		char *got = url_canonical(canon_cases[i][0]);
+		if (strcmp(got, canon_cases[i][1]) != 0)
+			fail_msg("%s: got %s, want %s", canon_cases[i][0], got, canon_cases[i][1]);
+		free(got);
+	}
+	assert_null(url_canonical(NULL));
+}
+
 int
 main(void)
 {
@@ -325,6 +350,7 @@ main(void)
 		cmocka_unit_test(test_long_ref),
 		cmocka_unit_test(test_results_are_clean),
 		cmocka_unit_test(test_is_http),
+		cmocka_unit_test(test_canonical),
 	};
 	size_t nf = sizeof(fixed) / sizeof(fixed[0]);
 	struct CMUnitTest *tests = xcalloc(nc + nf, sizeof(*tests));

@@ -2,11 +2,15 @@
  * summary and the warnings; every error on its own stderr line; exit 2 when broken. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "conf.h"
 #include "log.h"
+#include "sink_webhook.h"
+#include "url.h"
+#include "util.h"
 #include "watch.h"
 
 static void check_summary(const struct conf *c);
@@ -46,8 +50,11 @@ check_summary(const struct conf *c)
 		if (s->type == SINK_TYPE_SYSLOG)
 			printf(" %s %s", s->format == SINK_FORMAT_RFC5424 ? "rfc5424" : "rfc3164",
 			    s->server ? s->server : s->socket);
-		if (s->type == SINK_TYPE_WEBHOOK)
-			printf(" %s", log_esc(s->url));
+		if (s->type == SINK_TYPE_WEBHOOK) {
+			char *shown = sink_webhook_redact_url(s->url);
+			printf(" %s", log_esc(shown));
+			free(shown);
+		}
 		printf("\n");
 	}
 }
@@ -79,6 +86,19 @@ cmd_check(int argc, char **argv)
 	if (c != NULL) {
 		w = watch_new(c, &errs);
 		watch_free(w);
+		/* what a webhook needs at start: its template and secret file */
+		for (size_t i = 0; i < c->n_sinks; i++) {
+			const struct conf_sink *cs = &c->sinks[i];
+			char err[512];
+			/* (a missing template file name is reported by conf.c already) */
+			if (cs->type == SINK_TYPE_WEBHOOK && cs->url && url_is_http(cs->url) &&
+			    !(cs->format == SINK_FORMAT_TEMPLATE && cs->template_path == NULL) &&
+			    sink_webhook_check(cs, err, sizeof err) < 0) {
+				errs.v = xreallocarray(errs.v, errs.n + 1, sizeof *errs.v);
+				errs.v[errs.n++] = xasprintf("%s:%d: %s", cs->where.file, cs->where.line,
+				    err);
+			}
+		}
 	}
 	if (errs.n > 0) {
 		for (size_t i = 0; i < errs.n; i++)

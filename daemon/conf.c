@@ -869,8 +869,11 @@ conf_validate(struct conf_loader *l)
 			if (s->url == NULL)
 				conf_errorx(e, "%s:%d: sink '%s' has no url", file, line, s->name);
 			else if (!url_is_http(s->url))
+				/* only the scheme: the rest of a webhook URL may hold its token */
 				conf_errorx(e, "%s:%d: sink '%s': url must be http:// or https:// "
-				    "(got '%s')", file, line, s->name, log_esc(s->url));
+				    "(got '%.*s...')", file, line, s->name,
+				    (int)(strcspn(s->url, ":") < 16 ? strcspn(s->url, ":") + 1 : 16),
+				    log_esc(s->url));
 			if (s->format == SINK_FORMAT_DEFAULT)
 				s->format = SINK_FORMAT_JSON;
 			if (s->format == SINK_FORMAT_RFC3164 || s->format == SINK_FORMAT_RFC5424)

@@ -164,6 +164,7 @@ struct http_transfer {
 	size_t max_bytes, got;
 	long timeout_ms;
 	bool too_big, aborted, refused_private, origin_known, origin_private, allow_private;
+	bool error_body;
 	long statuses[HTTP_MAX_REDIRECTS + 4];
 	int n_statuses;
 	char *etag, *last_modified, *retry_after, *cache_control, *content_type, *location;
@@ -210,8 +211,9 @@ http_set_limits(struct http *h, int max_total, int max_per_host)
 {
 	h->max_total = max_total > 0 ? max_total : 1;
 	h->max_per_host = max_per_host > 0 ? max_per_host : 1;
-	/* connections, not transfers: HTTP/2 may multiplex several transfers on one */
-	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)h->max_per_host);
+	/* http_pump alone enforces the limits (per host:port or per limit_key): curl's own
+	 * per-host cap would let one hung webhook sink starve another on the same host */
+	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
 	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)h->max_total);
 	http_pump(h);
 }
@@ -288,6 +290,11 @@ http_start(struct http *h, const struct http_request *req, http_data_cb data,
 		transfer_free(t);
 		return NULL;
 	}
+	if (req->limit_key) {
+		free(t->host);
+		t->host = xstrdup(req->limit_key);
+	}
+	t->error_body = req->error_body;
 	t->data = data;
 	t->done = done;
 	t->arg = arg;
@@ -590,7 +597,7 @@ http_write_cb(char *data, size_t size, size_t nmemb, void *userp)
 		return 0;
 	}
 	t->got += n;
-	if (code < 200 || code > 299 || t->data == NULL)
+	if (t->data == NULL || ((code < 200 || code > 299) && !t->error_body))
 		return n;	/* an error page: read (bounded) and drop */
 	if (t->data(data, n, t->content_type, t->arg) < 0) {
 		t->aborted = true;

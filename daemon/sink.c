@@ -21,6 +21,7 @@ sink_open(const struct conf_sink *cs, const struct sink_env *env, char *err, siz
 	switch (cs->type) {
 	case SINK_TYPE_STDOUT: s->ops = &sink_stdout_ops; break;
 	case SINK_TYPE_SYSLOG: s->ops = &sink_syslog_ops; break;
+	case SINK_TYPE_WEBHOOK: s->ops = &sink_webhook_ops; break;
 	default:
 		snprintf(err, errlen, "sink '%s': this kind of sink is not available yet", cs->name);
 		free(s);

@@ -69,7 +69,13 @@ struct http_request {
 	long timeout_ms;		/* whole transfer */
 	bool follow_redirects;		/* at most HTTP_MAX_REDIRECTS */
 	bool allow_private_redirects;
+	bool error_body;		/* hand non-2xx bodies to the data callback too */
+	const char *limit_key;		/* counts against max_per_host under this key instead
+					 * of host:port (one webhook sink must not starve
+					 * another on the same host); NULL: host:port */
 };
+#define HTTP_HAVE_ERROR_BODY 1
+#define HTTP_HAVE_LIMIT_KEY 1
 
 /* Body bytes of a 2xx answer as they arrive; return 0 to go on, -1 to stop. */
 typedef int (*http_data_cb)(const char *data, size_t len, const char *content_type, void *arg);

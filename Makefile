@@ -22,7 +22,7 @@ WARN      := -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
              -Wmissing-prototypes -Wformat=2 -Wno-unused-parameter
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=c11 -D_GNU_SOURCE $(WARN) -iquote include $(PKG_CFLAGS) \
-             -DFEEDWATCHD_VERSION='"$(VERSION)"' -MMD -MP
+             -DFEEDWATCHD_VERSION='"$(VERSION)"' -DFEEDWATCHD_SYSCONFDIR='"$(SYSCONFDIR)"' -MMD -MP
 LDLIBS    += $(PKG_LIBS) -lm
 
 BUILD     ?= build
@@ -44,7 +44,8 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
 # Debian packages: what building and `make check` need, and what the benchmarks add.
 DEBS_BUILD := build-essential pkg-config libxml2-dev libcurl4-openssl-dev libevent-dev \
               libsqlite3-dev libjansson-dev libinih-dev libutf8proc-dev libpcre2-dev \
-              libssl-dev zlib1g-dev libcmocka-dev python3 sqlite3 rsyslog mandoc
+              libssl-dev zlib1g-dev libcmocka-dev python3 sqlite3 rsyslog mandoc \
+              systemd strace man-db curl
 DEBS_BENCH := sfeed ripgrep nginx-light valgrind clang libclang-rt-14-dev curl
 
 .PHONY: all deps deps-bench run check check-unit bench bench-parse bench-match bench-poll fuzz install uninstall clean
@@ -92,12 +93,7 @@ bench-poll: deps-bench $(BIN)
 fuzz: deps-bench
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk
 
-install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/feedwatchd
-
-uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/feedwatchd
+include mk/install.mk
 
 clean:
 	rm -rf build

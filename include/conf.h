@@ -8,7 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONF_DEFAULT_PATH "/etc/feedwatchd/feedwatchd.conf"
+#ifndef FEEDWATCHD_SYSCONFDIR
+#define FEEDWATCHD_SYSCONFDIR "/etc"
+#endif
+#define CONF_DEFAULT_PATH FEEDWATCHD_SYSCONFDIR "/feedwatchd/feedwatchd.conf"
 
 struct conf_where {
 	char *file;

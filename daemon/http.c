@@ -165,6 +165,10 @@ struct http_transfer {
 	long timeout_ms;
 	bool too_big, aborted, refused_private, origin_known, origin_private, allow_private;
 	bool error_body;
+	/* what the easy handle is made from, when the transfer leaves the queue: a queued
+	 * transfer holds no curl handle (10,000 due feeds would hold 90 MB of them) */
+	char *user_agent, *method;
+	bool follow;
 	long statuses[HTTP_MAX_REDIRECTS + 4];
 	int n_statuses;
 	char *etag, *last_modified, *retry_after, *cache_control, *content_type, *location;
@@ -183,6 +187,7 @@ static void http_drain(struct http *h);
 static void http_pump(struct http *h);
 static void http_finish(struct http *h, struct http_transfer *t, CURLcode rc);
 static void transfer_free(struct http_transfer *t);
+static void transfer_activate(struct http_transfer *t);
 static void list_unlink(struct http_transfer **head, struct http_transfer **tail,
     struct http_transfer *t);
 
@@ -301,9 +306,9 @@ http_start(struct http *h, const struct http_request *req, http_data_cb data,
 	t->max_bytes = req->max_bytes ? req->max_bytes : 16u * 1024 * 1024;
 	t->timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : 30000;
 	t->allow_private = req->allow_private_redirects;
-	t->easy = curl_easy_init();
-	if (t->easy == NULL)
-		fatalx("curl: cannot create an easy handle");
+	t->user_agent = req->user_agent ? xstrdup(req->user_agent) : NULL;
+	t->method = req->method ? xstrdup(req->method) : NULL;
+	t->follow = req->follow_redirects;
 	if (req->etag) {
 		line = xasprintf("If-None-Match: %s", req->etag);
 		t->headers = curl_slist_append(t->headers, line);
@@ -326,32 +331,7 @@ http_start(struct http *h, const struct http_request *req, http_data_cb data,
 		memcpy(t->body, req->body, req->body_len);
 		t->body[req->body_len] = '\0';
 		t->body_len = req->body_len;
-		curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)t->body_len);
-		curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, t->body);
 	}
-	if (req->method && strcmp(req->method, "GET") != 0 && strcmp(req->method, "POST") != 0)
-		curl_easy_setopt(t->easy, CURLOPT_CUSTOMREQUEST, req->method);
-	curl_easy_setopt(t->easy, CURLOPT_URL, t->url);
-	curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
-	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(t->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(t->easy, CURLOPT_FOLLOWLOCATION, req->follow_redirects ? 1L : 0L);
-	curl_easy_setopt(t->easy, CURLOPT_MAXREDIRS, (long)HTTP_MAX_REDIRECTS);
-	curl_easy_setopt(t->easy, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(t->easy, CURLOPT_PROXY, "");
-	curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, t->timeout_ms);
-	curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT_MS,
-	    t->timeout_ms < 15000 ? t->timeout_ms : 15000L);
-	curl_easy_setopt(t->easy, CURLOPT_USERAGENT, req->user_agent);
-	curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
-	curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, t->errbuf);
-	curl_easy_setopt(t->easy, CURLOPT_HEADERFUNCTION, http_header_cb);
-	curl_easy_setopt(t->easy, CURLOPT_HEADERDATA, t);
-	curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, http_write_cb);
-	curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t);
-	curl_easy_setopt(t->easy, CURLOPT_OPENSOCKETFUNCTION, http_opensocket_cb);
-	curl_easy_setopt(t->easy, CURLOPT_OPENSOCKETDATA, t);
 	/* queue; http_pump starts it when there is room */
 	t->prev = h->queue_tail;
 	if (h->queue_tail)
@@ -387,6 +367,8 @@ transfer_free(struct http_transfer *t)
 	if (t->easy)
 		curl_easy_cleanup(t->easy);
 	curl_slist_free_all(t->headers);
+	free(t->user_agent);
+	free(t->method);
 	free(t->url);
 	free(t->body);
 	free(t->host);
@@ -397,6 +379,42 @@ transfer_free(struct http_transfer *t)
 	free(t->content_type);
 	free(t->location);
 	free(t);
+}
+
+/* Makes the easy handle of a transfer that leaves the queue. */
+static void
+transfer_activate(struct http_transfer *t)
+{
+	t->easy = curl_easy_init();
+	if (t->easy == NULL)
+		fatalx("curl: cannot create an easy handle");
+	if (t->body) {
+		curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)t->body_len);
+		curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, t->body);
+	}
+	if (t->method && strcmp(t->method, "GET") != 0 && strcmp(t->method, "POST") != 0)
+		curl_easy_setopt(t->easy, CURLOPT_CUSTOMREQUEST, t->method);
+	curl_easy_setopt(t->easy, CURLOPT_URL, t->url);
+	curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
+	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(t->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(t->easy, CURLOPT_FOLLOWLOCATION, t->follow ? 1L : 0L);
+	curl_easy_setopt(t->easy, CURLOPT_MAXREDIRS, (long)HTTP_MAX_REDIRECTS);
+	curl_easy_setopt(t->easy, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(t->easy, CURLOPT_PROXY, "");
+	curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, t->timeout_ms);
+	curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT_MS,
+	    t->timeout_ms < 15000 ? t->timeout_ms : 15000L);
+	curl_easy_setopt(t->easy, CURLOPT_USERAGENT, t->user_agent);
+	curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
+	curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, t->errbuf);
+	curl_easy_setopt(t->easy, CURLOPT_HEADERFUNCTION, http_header_cb);
+	curl_easy_setopt(t->easy, CURLOPT_HEADERDATA, t);
+	curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, http_write_cb);
+	curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t);
+	curl_easy_setopt(t->easy, CURLOPT_OPENSOCKETFUNCTION, http_opensocket_cb);
+	curl_easy_setopt(t->easy, CURLOPT_OPENSOCKETDATA, t);
 }
 
 /* Starts waiting transfers while the limits allow, oldest first. */
@@ -420,6 +438,7 @@ http_pump(struct http *h)
 			h->active = t;
 			h->n_active++;
 			t->in_curl = true;
+			transfer_activate(t);
 			curl_multi_add_handle(h->multi, t->easy);
 		}
 		t = next;

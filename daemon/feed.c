@@ -134,7 +134,7 @@ struct feed_parser {
 	enum prefilter_state pf_state;
 	struct buf pf_tail;	/* bytes held back across a chunk boundary */
 	struct buf pf_out;	/* filtered bytes for libxml2, reused */
-	bool pf_bad_utf8, pf_bare_amp, pf_bare_lt, pf_unknown_entity;
+	bool pf_bad_utf8, pf_bare_amp, pf_bare_lt, pf_unknown_entity, pf_html_entity;
 	char pf_quote;		/* in PF_TAG: the open attribute quote, or 0 */
 	int pf_attrs;		/* in PF_TAG: attributes so far */
 	bool pf_fail;		/* the pre-filter refused the document */
@@ -186,6 +186,7 @@ static int feed_xml_push(struct feed_parser *p, const char *data, size_t len, bo
 static void feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final);
 static size_t prefilter_amp(struct feed_parser *p, const char *s, size_t n, bool final);
 static bool entity_name_known(const char *name, size_t len);
+static uint32_t html_entity_cp(const char *name, size_t len);
 static bool utf8_incomplete(const char *s, size_t n);
 static char *strip_space(char *s);
 static enum feed_ns ns_of(struct feed_parser *p, const xmlChar *uri);
@@ -228,6 +229,7 @@ static void handle_enclosure(struct feed_parser *p, const xmlChar **attributes, 
 static int64_t parse_length(const char *s);
 static bool ids_insert(struct feed_parser *p, const char *id);
 static void take(char **slot, char *value);
+static void feed_meta_utf8(struct feed_parser *p);
 
 static const char *const ns_uris[] = {
 	[NS_RSS090] = "http://my.netscape.com/rdf/simple/0.9/",
@@ -381,11 +383,12 @@ feed_note_error(struct feed_parser *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	/* one line, printable */
+	/* one line, printable, UTF-8 */
 	for (char *c = msg; *c; c++)
 		if (*c == '\n' || *c == '\r' || *c == '\t')
 			*c = ' ';
-	p->error = xstrdup(str_trim(msg));
+	str_trim(msg);
+	p->error = utf8_sanitize(msg, strlen(msg));
 }
 
 int
@@ -469,6 +472,17 @@ feed_parser_finish(struct feed_parser *p)
 			feed_note_error(p, "a bare '<' was read as text");
 		if (p->pf_unknown_entity)
 			feed_note_error(p, "an undefined entity was read as text");
+		/* HTML entities are defined by an RSS 0.91 DOCTYPE; without one they are a
+		 * well-formedness error we recovered from */
+		if (p->pf_html_entity && p->ctxt && !p->ctxt->hasExternalSubset &&
+		    !p->ctxt->hasPErefs)
+			feed_note_error(p, "an HTML entity without a DTD was read as its character");
+		if (p->ctxt && p->ctxt->errNo != XML_ERR_OK && !p->meta.bozo)
+			/* an error libxml2 did not route through serror (encoding set-up) */
+			feed_note_error(p, "the parser stopped on an error it did not describe "
+			    "(code %d, often an encoding conversion): entries may be missing",
+			    p->ctxt->errNo);
+		feed_meta_utf8(p);
 		return 0;
 	}
 	return p->meta.format == FEED_FORMAT_UNKNOWN || p->failed ? -1 : 0;
@@ -542,8 +556,8 @@ xmldecl_encoding(const char *s, size_t n, char *out, size_t outlen)
 	const char *end, *e;
 	size_t k;
 
-	if (n < 6 || memcmp(s, "<?xml", 5) != 0)
-		return false;
+	if (n < 6 || memcmp(s, "<?xml", 5) != 0 || !strchr(" \t\r\n", s[5]))
+		return false;	/* only the XML declaration names the encoding */
 	end = memmem(s, n, "?>", 2);
 	if (end == NULL)
 		return false;
@@ -654,10 +668,13 @@ feed_xml_push(struct feed_parser *p, const char *data, size_t len, bool final)
 		int slice = n > (1 << 20) ? (1 << 20) : (int)n;
 		bool last = final && (size_t)slice == n;
 		xmlParseChunk(p->ctxt, in, slice, last);
-		in += slice;
+		if (slice > 0)
+			in += slice;
 		n -= (size_t)slice;
-		if (p->stopped)
+		if (p->stopped) {
+			xmlStopParser(p->ctxt);
 			return -1;
+		}
 		if (p->ctxt->instate == XML_PARSER_EOF && !last) {
 			/* libxml2 halted: a resource limit or a fatal encoding error */
 			if (!p->error)
@@ -914,6 +931,16 @@ prefilter_amp(struct feed_parser *p, const char *s, size_t n, bool final)
 		if (k == n && !final && k < FEED_AMP_LOOKAHEAD)
 			return 0;
 		if (k > 1 && k < n && s[k] == ';') {
+			uint32_t cp = html_entity_cp(s + 1, k - 1);
+			if (cp) {
+				/* an HTML entity: as a character reference, which libxml2 handles
+				 * in text and attributes alike */
+				char ref[16];
+				snprintf(ref, sizeof ref, "&#%u;", (unsigned)cp);
+				buf_appends(out, ref);
+				p->pf_html_entity = true;
+				return k + 1;
+			}
 			if (entity_name_known(s + 1, k - 1)) {
 				buf_append(out, s, k + 1);
 				return k + 1;
@@ -927,6 +954,24 @@ prefilter_amp(struct feed_parser *p, const char *s, size_t n, bool final)
 	p->pf_bare_amp = true;
 	buf_appends(out, "&amp;");
 	return 1;
+}
+
+/* The code point of an HTML named entity that is not one of XML's five, or 0. */
+static uint32_t
+html_entity_cp(const char *name, size_t len)
+{
+	char tmp[FEED_AMP_LOOKAHEAD + 1];
+	const htmlEntityDesc *d;
+
+	if (len >= sizeof tmp)
+		return 0;
+	memcpy(tmp, name, len);
+	tmp[len] = '\0';
+	if (!strcmp(tmp, "amp") || !strcmp(tmp, "lt") || !strcmp(tmp, "gt") ||
+	    !strcmp(tmp, "quot") || !strcmp(tmp, "apos"))
+		return 0;
+	d = htmlEntityLookup((const xmlChar *)tmp);
+	return d ? d->value : 0;
 }
 
 /* True for the five XML entities and the HTML 4 named entities. */
@@ -1520,6 +1565,8 @@ feed_start_cb(void *ctx, const xmlChar *localname, const xmlChar *prefix, const 
 
 	/* libxml2 2.9 drops entity references after any error; we recover ourselves */
 	p->ctxt->wellFormed = 1;
+	if (p->stopped || p->failed)
+		return;
 	if (p->depth >= FEED_MAX_FRAMES) {
 		feed_note_error(p, "excessive depth: more than %d nested elements", FEED_MAX_FRAMES);
 		p->failed = true;
@@ -1769,6 +1816,8 @@ feed_end_cb(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xm
 	struct feed_frame *f;
 
 	p->ctxt->wellFormed = 1;
+	if (p->stopped)
+		return;
 	if (p->overflow > 0) {
 		p->overflow--;
 		return;
@@ -1806,7 +1855,7 @@ feed_chars_cb(void *ctx, const xmlChar *ch, int len)
 	struct feed_frame *f;
 
 	p->ctxt->wellFormed = 1;
-	if (p->field == F_NONE || p->depth == 0 || p->overflow)
+	if (p->stopped || p->field == F_NONE || p->depth == 0 || p->overflow)
 		return;
 	f = &p->frames[p->depth - 1];
 	if (f->serial)
@@ -2077,6 +2126,16 @@ hash_id(const struct feed_entry_draft *d)
 	return xasprintf("sha256:%.32s", hex);
 }
 
+static void ensure_utf8(char **s);
+
+/* The feed-level strings, checked like an entry's. */
+static void
+feed_meta_utf8(struct feed_parser *p)
+{
+	ensure_utf8(&p->meta.title);
+	ensure_utf8(&p->meta.link);
+}
+
 /* Replaces a string that is not valid UTF-8 (cannot happen from libxml2, but JSON and
  * truncation edges are cheaper to guard here than to prove). */
 static void
@@ -2106,6 +2165,14 @@ feed_emit(struct feed_parser *p, struct feed_entry_draft *d)
 	ensure_utf8(&d->content);
 	ensure_utf8(&d->guid);
 	ensure_utf8(&d->link);
+	for (size_t i = 0; i < d->authors.n; i++)
+		ensure_utf8(&d->authors.v[i]);
+	for (size_t i = 0; i < d->categories.n; i++)
+		ensure_utf8(&d->categories.v[i]);
+	for (size_t i = 0; i < d->n_enclosures; i++) {
+		ensure_utf8(&d->enclosures[i].url);
+		ensure_utf8(&d->enclosures[i].type);
+	}
 	if (d->guid && !str_is_blank(d->guid) && ids_insert(p, d->guid))
 		id = xstrdup(d->guid);
 	else if (d->link && ids_insert(p, d->link))
@@ -2137,11 +2204,11 @@ feed_emit(struct feed_parser *p, struct feed_entry_draft *d)
 	rc = p->cb ? p->cb(&e, p->cb_arg) : 0;
 	free(id);
 	feed_draft_clear(d);
-	if (rc < 0) {
+	/* stopping libxml2 here would free the input its caller is still reading (the
+	 * attributes of the element being started): the SAX callbacks ignore everything
+	 * once stopped, and feed_xml_push stops the parser when xmlParseChunk returns */
+	if (rc < 0)
 		p->stopped = true;
-		if (p->ctxt)
-			xmlStopParser(p->ctxt);
-	}
 	return rc;
 }
 

@@ -12,7 +12,7 @@
 #include "url.h"
 
 static char *json_str(json_t *obj, const char *key);
-static void json_item(struct feed_parser *p, json_t *item, const char *base);
+static int json_item(struct feed_parser *p, json_t *item, const char *base);
 
 /* Returns a malloc'd copy of obj[key] when it is a non-blank string, else NULL. */
 static char *
@@ -31,8 +31,8 @@ json_str(json_t *obj, const char *key)
 	return s;
 }
 
-/* Builds one entry from a JSON Feed item and emits it. */
-static void
+/* Builds one entry from a JSON Feed item and emits it; returns the callback's result. */
+static int
 json_item(struct feed_parser *p, json_t *item, const char *base)
 {
 	struct feed_entry_draft d;
@@ -41,7 +41,7 @@ json_item(struct feed_parser *p, json_t *item, const char *base)
 	char *s;
 
 	if (!json_is_object(item))
-		return;
+		return 0;
 	feed_draft_init(&d);
 	v = json_object_get(item, "id");
 	if (json_is_string(v))
@@ -90,8 +90,9 @@ json_item(struct feed_parser *p, json_t *item, const char *base)
 			    json_is_integer(size) && json_integer_value(size) >= 0 ?
 			    json_integer_value(size) : -1);
 	}
-	feed_emit(p, &d);
+	int rc = feed_emit(p, &d);
 	feed_draft_clear(&d);
+	return rc;
 }
 
 int
@@ -130,8 +131,10 @@ feed_json_parse(struct feed_parser *p, const char *data, size_t len)
 		free(home);
 	}
 	items = json_object_get(root, "items");
-	json_array_foreach(items, i, item)
-		json_item(p, item, feed_base_url(p));
+	json_array_foreach(items, i, item) {
+		if (json_item(p, item, feed_base_url(p)) < 0)
+			break;	/* the caller asked to stop */
+	}
 	json_decref(root);
 	return 0;
 }

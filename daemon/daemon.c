@@ -31,6 +31,8 @@
 #include "watch.h"
 
 #define DAEMON_STOP_GRACE_MS	5000	/* SIGTERM: in-flight work may finish this long */
+#define DAEMON_TIMER_MARGIN_MS	10	/* timers may fire a little early; a Retry-After or
+					 * max-age floor must never be undercut */
 #define DAEMON_OUTBOX_SWEEP_MS	30000	/* look for due outbox rows at least this often */
 #define DAEMON_OUTBOX_BATCH	64
 #define DAEMON_OUTBOX_PER_PUMP	1000	/* rows per pump: the loop never stalls on a backlog */
@@ -240,7 +242,7 @@ feed_set_state(struct feed_rt *f, enum feed_state state)
 static void
 feed_schedule(struct feed_rt *f, int64_t delay_ms)
 {
-	struct timeval tv = ms_tv(delay_ms);
+	struct timeval tv = ms_tv(delay_ms > 0 ? delay_ms + DAEMON_TIMER_MARGIN_MS : 0);
 
 	if (f->d->stopping || f->state == FEED_DISABLED)
 		return;
@@ -868,7 +870,7 @@ outbox_pump(struct daemon *d)
 static void
 outbox_arm(struct daemon *d, int64_t delay_ms)
 {
-	struct timeval tv = ms_tv(delay_ms);
+	struct timeval tv = ms_tv(delay_ms > 0 ? delay_ms + DAEMON_TIMER_MARGIN_MS : 0);
 
 	evtimer_add(d->ev_outbox, &tv);
 }

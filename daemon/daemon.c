@@ -399,13 +399,38 @@ feed_after(struct feed_rt *f, int64_t delay_ms)
 		feed_schedule(f, delay_ms);
 }
 
+/* The delay after a successful poll (200 or 304): the interval, or later when the
+ * publisher asks (RSS <ttl>, Cache-Control max-age); scaled for the test clock. */
+static int64_t
+success_delay(struct feed_rt *f, const struct http_response *r)
+{
+	struct sched_policy pol = feed_policy(f);
+
+	return scaled(f->d, sched_after_success(&pol, f->ttl_ms > 0 ? f->ttl_ms : -1,
+	    sched_parse_max_age(r->cache_control), &f->d->rng));
+}
+
+/* The body was not a feed (or broke beyond recovery): fail with the parser's own words.
+ * The message is copied first, because feed_failed frees the parser. */
+static void
+feed_failed_parse(struct feed_rt *f, const struct http_response *r)
+{
+	const char *pe;
+	char *e;
+
+	feed_parser_finish(f->parser);	/* words a stopped parse as "not a feed: ..." */
+	pe = feed_parser_error(f->parser);
+	e = xstrdup(pe ? pe : "not a feed");
+	feed_failed(f, (int)r->status, e, -1);
+	free(e);
+}
+
 /* http_done_cb: a transfer ended. */
 static void
 feed_done_cb(const struct http_response *r, void *arg)
 {
 	struct feed_rt *f = arg;
 	struct daemon *d = f->d;
-	struct sched_policy pol = feed_policy(f);
 	int64_t now = now_ms(), delay = 0;
 
 	f->xfer = NULL;
@@ -414,12 +439,8 @@ feed_done_cb(const struct http_response *r, void *arg)
 		if (f->parser == NULL)
 			f->parser = feed_parser_new(NULL, fetch_entry_cb, f);
 		if (feed_parser_finish(f->parser) < 0) {
-			/* not a feed, or broken beyond recovery: validators stay, no alerts;
-			 * the message is copied: feed_failed frees the parser */
-			const char *pe = feed_parser_error(f->parser);
-			char *e = xstrdup(pe ? pe : "not a feed");
-			feed_failed(f, (int)r->status, e, -1);
-			free(e);
+			/* validators stay as they were, no alerts */
+			feed_failed_parse(f, r);
 			return;
 		}
 		if (feed_parser_meta(f->parser)->bozo)
@@ -427,8 +448,7 @@ feed_done_cb(const struct http_response *r, void *arg)
 			    log_esc(feed_parser_error(f->parser)));
 		f->ttl_ms = feed_parser_meta(f->parser)->ttl_minutes * 60000LL;
 		/* the next poll time is saved in the fetch's own transaction */
-		delay = scaled(d, sched_after_success(&pol, f->ttl_ms > 0 ? f->ttl_ms : -1,
-		    sched_parse_max_age(r->cache_control), &d->rng));
+		delay = success_delay(f, r);
 		f->st.next_poll_ms = now + delay;
 		if (feed_commit(f, r) < 0) {
 			feed_failed(f, (int)r->status, "could not save the state (see above)", -1);
@@ -446,12 +466,8 @@ feed_done_cb(const struct http_response *r, void *arg)
 		break;
 	case HTTP_RESULT_ABORTED:
 		if (f->parser && feed_parser_error(f->parser)) {
-			/* we stopped the download: the body is not a feed (finishing the failed
-			 * parser words the error as such) */
-			feed_parser_finish(f->parser);
-			char *e = xstrdup(feed_parser_error(f->parser));
-			feed_failed(f, (int)r->status, e, -1);
-			free(e);
+			/* we stopped the download: the body is not a feed */
+			feed_failed_parse(f, r);
 			return;
 		}
 		feed_failed(f, (int)r->status, r->error, -1);
@@ -479,8 +495,7 @@ feed_done_cb(const struct http_response *r, void *arg)
 	}
 	/* a 304: next poll at the interval, or later if the publisher asks */
 	if (r->result == HTTP_RESULT_NOT_MODIFIED) {
-		delay = scaled(d, sched_after_success(&pol, f->ttl_ms > 0 ? f->ttl_ms : -1,
-		    sched_parse_max_age(r->cache_control), &d->rng));
+		delay = success_delay(f, r);
 		f->st.next_poll_ms = now + delay;
 		feed_mark_dirty(f);
 	}

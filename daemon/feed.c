@@ -28,9 +28,13 @@
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "crypto.h"
 #include "date.h"
@@ -45,6 +49,7 @@
 #define FEED_MAX_FRAMES		256	/* nesting depth (libxml2's recover mode has no limit) */
 #define FEED_MAX_ATTRS		256	/* attributes in one tag (libxml2 checks pairs) */
 #define FEED_AMP_LOOKAHEAD	34	/* "&" + longest entity name we accept + ";" */
+#define FEED_XML_SLICE		(16 * 1024)	/* libxml2 reads the stream in slices this big */
 
 /* Namespaces we know, by URI. */
 enum feed_ns {
@@ -109,7 +114,7 @@ struct feed_frame {
 enum feed_mode { MODE_SNIFF, MODE_XML, MODE_JSON, MODE_DONE };
 
 /* Byte pre-filter state: where we are lexically, so CDATA and comments stay untouched. */
-enum prefilter_state { PF_TEXT, PF_TAG, PF_CDATA, PF_COMMENT, PF_PI };
+enum prefilter_state { PF_TEXT, PF_TAG, PF_CDATA, PF_COMMENT, PF_PI, PF_NSTATES };
 
 struct feed_parser {
 	struct feed_parser_options opts;
@@ -133,7 +138,9 @@ struct feed_parser {
 	bool ascii_compat;	/* run the pre-filter */
 	enum prefilter_state pf_state;
 	struct buf pf_tail;	/* bytes held back across a chunk boundary */
-	struct buf pf_out;	/* filtered bytes for libxml2, reused */
+	struct buf pf_join;	/* pf_tail + the next chunk, reused */
+	struct buf xml_stage;	/* filtered bytes short of a whole slice (see xml_emit) */
+	char pf_ref[16];	/* a character reference replacing an HTML entity */
 	bool pf_bad_utf8, pf_bare_amp, pf_bare_lt, pf_unknown_entity, pf_html_entity;
 	char pf_quote;		/* in PF_TAG: the open attribute quote, or 0 */
 	int pf_attrs;		/* in PF_TAG: attributes so far */
@@ -183,9 +190,15 @@ static void feed_silent_cb(void *ctx, const char *msg, ...);
 static int feed_sniff(struct feed_parser *p, bool final);
 static int feed_xml_start(struct feed_parser *p, const char *data, size_t len);	/* bytes used */
 static int feed_xml_push(struct feed_parser *p, const char *data, size_t len, bool final);
+static void xml_emit(struct feed_parser *p, const char *s, size_t n);
+static void xml_slice(struct feed_parser *p, const char *s, size_t n, bool last);
+static void prefilter_init(void);
+static size_t prefilter_scan(const unsigned char *s, size_t i, size_t n, const uint8_t *stop,
+    char c1, char c2, char c3, bool high);
 static void feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final);
-static size_t prefilter_amp(struct feed_parser *p, const char *s, size_t n, bool final);
-static bool entity_name_known(const char *name, size_t len);
+static size_t prefilter_amp(struct feed_parser *p, const char *s, size_t n, bool final,
+    const char **rep, size_t *replen);
+static bool xml_entity_name(const char *name, size_t len);
 static uint32_t html_entity_cp(const char *name, size_t len);
 static bool utf8_incomplete(const char *s, size_t n);
 static char *strip_space(char *s);
@@ -245,6 +258,8 @@ static const char *const ns_uris[] = {
 	[NS_XML] = "http://www.w3.org/XML/1998/namespace",
 };
 
+/* pf_stop[utf8][state][byte]: the bytes the pre-filter must look at (prefilter_init) */
+static uint8_t pf_stop[2][PF_NSTATES][256];
 static xmlHashTablePtr html_entities;	/* name -> xmlEntity, built on demand, kept */
 
 const char *
@@ -275,6 +290,7 @@ feed_global_init(void)
 	xmlSetExternalEntityLoader(feed_refuse_loader_cb);
 	xmlSetGenericErrorFunc(NULL, feed_silent_cb);
 	html_entities = xmlHashCreate(64);
+	prefilter_init();
 }
 
 /* xmlExternalEntityLoader: refuses every external entity, DTD and XInclude. */
@@ -309,7 +325,8 @@ feed_parser_new(const struct feed_parser_options *opts, feed_entry_cb cb, void *
 	buf_init(&p->sniff, 0);
 	buf_init(&p->json, FEED_MAX_JSON);
 	buf_init(&p->pf_tail, 0);
-	buf_init(&p->pf_out, 0);
+	buf_init(&p->pf_join, 0);
+	buf_init(&p->xml_stage, 0);
 	buf_init(&p->text, p->opts.max_text);
 	feed_draft_init(&p->draft);
 	return p;
@@ -335,7 +352,8 @@ feed_parser_free(struct feed_parser *p)
 	buf_free(&p->sniff);
 	buf_free(&p->json);
 	buf_free(&p->pf_tail);
-	buf_free(&p->pf_out);
+	buf_free(&p->pf_join);
+	buf_free(&p->xml_stage);
 	buf_free(&p->text);
 	free(p->meta.title);
 	free(p->meta.link);
@@ -401,11 +419,22 @@ feed_parser_push(struct feed_parser *p, const char *chunk, size_t len)
 			if (!strchr(" \t\r\n", chunk[i]))
 				p->seen_bytes = true;
 	switch (p->mode) {
-	case MODE_SNIFF:
-		buf_append(&p->sniff, chunk, len);
-		if (p->sniff.len >= FEED_SNIFF_BYTES)
-			return feed_sniff(p, false);
-		return 0;
+	case MODE_SNIFF: {
+		/* only the first FEED_SNIFF_BYTES are copied: what they decide must not
+		 * depend on how the document was cut into chunks */
+		size_t take = FEED_SNIFF_BYTES - p->sniff.len;
+		int rc;
+
+		if (take > len)
+			take = len;
+		buf_append(&p->sniff, chunk, take);
+		if (p->sniff.len < FEED_SNIFF_BYTES)
+			return 0;
+		rc = feed_sniff(p, false);
+		if (rc < 0 || take == len)
+			return rc;
+		return feed_parser_push(p, chunk + take, len - take);
+	}
 	case MODE_JSON:
 		if (buf_append(&p->json, chunk, len) < 0) {
 			feed_note_error(p, "JSON document larger than %d MiB",
@@ -644,175 +673,242 @@ feed_xml_start(struct feed_parser *p, const char *data, size_t len)
 	return (bom16 || zeros) && !bom8 ? 4 : 0;
 }
 
-/* Passes bytes through the pre-filter into libxml2. */
+/* Passes bytes through the pre-filter (or, for UTF-16/32, straight) into libxml2. */
 static int
 feed_xml_push(struct feed_parser *p, const char *data, size_t len, bool final)
 {
-	const char *in = data;
-	size_t n = len;
-
-	if (p->ascii_compat) {
-		feed_prefilter(p, data, len, final);
-		in = p->pf_out.data;
-		n = p->pf_out.len;
-		if (p->pf_fail) {
-			/* parse what came before the refused part, then stop */
-			xmlParseChunk(p->ctxt, in, (int)(n < (1u << 30) ? n : 0), 0);
-			buf_reset(&p->pf_out);
-			p->failed = true;
-			return -1;
-		}
-	}
-	while (n > 0 || final) {
-		/* libxml2 takes an int: feed huge chunks in slices */
-		int slice = n > (1 << 20) ? (1 << 20) : (int)n;
-		bool last = final && (size_t)slice == n;
-		xmlParseChunk(p->ctxt, in, slice, last);
-		if (slice > 0)
-			in += slice;
-		n -= (size_t)slice;
-		if (p->stopped) {
-			xmlStopParser(p->ctxt);
-			return -1;
-		}
-		if (p->ctxt->instate == XML_PARSER_EOF && !last) {
-			/* libxml2 halted: a resource limit or a fatal encoding error */
-			if (!p->error)
-				feed_note_error(p, "parse halted");
-			p->failed = true;
-			return -1;
-		}
-		if (last)
-			break;
-	}
 	if (p->ascii_compat)
-		buf_reset(&p->pf_out);
-	return p->failed ? -1 : 0;
+		feed_prefilter(p, data, len, final);
+	else
+		xml_emit(p, data, len);
+	if (p->pf_fail && !p->failed && !p->stopped) {
+		/* parse what came before the refused part, then stop */
+		xml_slice(p, p->xml_stage.data, p->xml_stage.len, false);
+		buf_reset(&p->xml_stage);
+		p->failed = true;
+	}
+	if (final && !p->failed && !p->stopped) {
+		xml_slice(p, p->xml_stage.data, p->xml_stage.len, true);
+		buf_reset(&p->xml_stage);
+	}
+	return p->failed || p->stopped ? -1 : 0;
 }
 
-/* Appends to pf_out a filtered copy of data (see the file comment). Bytes that cannot
- * be judged yet (an "&" near the end, a split UTF-8 sequence or "<!--") wait in pf_tail
- * for the next chunk. */
+/* Appends n bytes to the stream libxml2 reads. libxml2 gets the stream in slices of
+ * exactly FEED_XML_SLICE bytes (and the rest at the end), whatever the sizes of the
+ * chunks the caller pushed: its push parser recovers from malformed markup differently
+ * depending on how much input it holds when it meets the damage, so with the caller's
+ * cuts the same broken document could lose different entries on two fetches. Slices
+ * that lie whole inside the caller's bytes are parsed in place; only the bytes around
+ * the cuts are copied to xml_stage. */
+static void
+xml_emit(struct feed_parser *p, const char *s, size_t n)
+{
+	struct buf *stage = &p->xml_stage;
+
+	if (n == 0 || p->failed || p->stopped || p->pf_fail)
+		return;
+	if (stage->len > 0) {
+		size_t take = FEED_XML_SLICE - stage->len;
+		if (take > n)
+			take = n;
+		buf_append(stage, s, take);
+		s += take;
+		n -= take;
+		if (stage->len < FEED_XML_SLICE)
+			return;
+		xml_slice(p, stage->data, stage->len, false);
+		buf_reset(stage);
+	}
+	while (n >= FEED_XML_SLICE && !p->failed && !p->stopped) {
+		xml_slice(p, s, FEED_XML_SLICE, false);
+		s += FEED_XML_SLICE;
+		n -= FEED_XML_SLICE;
+	}
+	if (n > 0 && !p->failed && !p->stopped)
+		buf_append(stage, s, n);
+}
+
+/* Gives libxml2 one slice (at most FEED_XML_SLICE bytes; last: the end of the document)
+ * and notes when it stopped: our callback asked to, or libxml2 halted on a limit. */
+static void
+xml_slice(struct feed_parser *p, const char *s, size_t n, bool last)
+{
+	if (p->failed || p->stopped)
+		return;
+	xmlParseChunk(p->ctxt, n ? s : NULL, (int)n, last);
+	if (p->stopped) {
+		xmlStopParser(p->ctxt);
+		return;
+	}
+	if (p->ctxt->instate == XML_PARSER_EOF && !last) {
+		/* a resource limit or a fatal encoding error */
+		if (!p->error)
+			feed_note_error(p, "parse halted");
+		p->failed = true;
+	}
+}
+
+/* Builds pf_stop: for each lexical state, the bytes the pre-filter must look at. In a
+ * UTF-8 document every byte >= 0x80 is checked; in a legacy single-byte encoding such
+ * bytes are characters libxml2 converts. */
+static void
+prefilter_init(void)
+{
+	static const char *const stops[PF_NSTATES] = {
+		[PF_TEXT] = "&<", [PF_TAG] = "&<\"'=>", [PF_CDATA] = "]",
+		[PF_COMMENT] = "-", [PF_PI] = "?",
+	};
+
+	for (int utf8 = 0; utf8 < 2; utf8++)
+		for (int st = 0; st < PF_NSTATES; st++) {
+			for (const char *c = stops[st]; *c; c++)
+				pf_stop[utf8][st][(unsigned char)*c] = 1;
+			if (st == PF_TEXT || st == PF_TAG)
+				pf_stop[utf8][st][0] = 1;	/* NUL: see feed_prefilter */
+			for (int b = 0x80; utf8 && b < 0x100; b++)
+				pf_stop[utf8][st][b] = 1;
+		}
+}
+
+/* Returns the index of the first byte of s[i..n) in the stop set, which is c1..c3 and,
+ * when high, every byte >= 0x80 (the same set as stop[]). Most of a feed is text with
+ * nothing to repair, so SSE2 looks at 16 bytes at a time where it is available. */
+static size_t
+prefilter_scan(const unsigned char *s, size_t i, size_t n, const uint8_t *stop,
+    char c1, char c2, char c3, bool high)
+{
+#ifdef __SSE2__
+	const __m128i v1 = _mm_set1_epi8(c1), v2 = _mm_set1_epi8(c2), v3 = _mm_set1_epi8(c3);
+
+	while (i + 16 <= n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i eq = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, v1),
+		    _mm_cmpeq_epi8(v, v2)), _mm_cmpeq_epi8(v, v3));
+		unsigned m = (unsigned)_mm_movemask_epi8(eq);
+
+		if (high)
+			m |= (unsigned)_mm_movemask_epi8(v);
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+#else
+	(void)c1, (void)c2, (void)c3, (void)high;
+#endif
+	while (i < n && !stop[s[i]])
+		i++;
+	return i;
+}
+
+/* The length of the valid UTF-8 character at u (n bytes available), or 0: the two- and
+ * three-byte forms inline (accented Latin, CJK, Hangul, curly quotes), the rest by
+ * utf8_char_len. */
+static inline size_t
+prefilter_utf8_len(const unsigned char *u, size_t n)
+{
+	if (u[0] >= 0xc2 && u[0] <= 0xdf && n >= 2 && (u[1] & 0xc0) == 0x80)
+		return 2;
+	if (u[0] >= 0xe0 && u[0] <= 0xef && n >= 3 && (u[1] & 0xc0) == 0x80 &&
+	    (u[2] & 0xc0) == 0x80 && (u[0] != 0xe0 || u[1] >= 0xa0) &&	/* no overlong */
+	    (u[0] != 0xed || u[1] < 0xa0))				/* no surrogate */
+		return 3;
+	return utf8_char_len((const char *)u, n);
+}
+
+/* Hands libxml2 the filtered form of data (see the file comment): unchanged bytes pass
+ * as slices of data itself; only what must change is replaced. Bytes that cannot be
+ * judged yet (an "&" near the end, a split UTF-8 sequence, "<!--", a possible "]]>")
+ * wait in pf_tail for the next chunk, so the result never depends on where chunks end. */
 static void
 feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final)
 {
-	struct buf *out = &p->pf_out;
-	const char *s;
-	size_t n, i = 0, run;
+	const unsigned char *s = (const unsigned char *)data;
+	const uint8_t (*stop)[256] = pf_stop[p->utf8];
+	size_t n = len, i = 0, seg = 0;	/* s[seg..i) is unchanged and not yet handed on */
+	const char *rep;
+	size_t replen, used;
+
+#define PF_REPLACE(nbytes, r, rlen) do {					\
+		xml_emit(p, (const char *)s + seg, i - seg);			\
+		xml_emit(p, (r), (rlen));					\
+		i += (nbytes);							\
+		seg = i;							\
+	} while (0)
 
 	if (p->pf_tail.len) {
-		/* join the held-back bytes with the new ones, then filter the whole */
-		struct buf hold = p->pf_tail;
-		buf_init(&p->pf_tail, 0);
-		buf_append(&hold, data, len);
-		feed_prefilter(p, hold.data, hold.len, final);
-		buf_free(&hold);
-		return;
+		/* join the held-back bytes with the new ones (pf_join is reused) */
+		buf_reset(&p->pf_join);
+		buf_append(&p->pf_join, p->pf_tail.data, p->pf_tail.len);
+		buf_append(&p->pf_join, data, len);
+		buf_reset(&p->pf_tail);
+		s = (const unsigned char *)p->pf_join.data;
+		n = p->pf_join.len;
 	}
-	s = data;
-	n = len;
+	if (n == 0)
+		return;	/* (data may be NULL at the end of the document) */
 	while (i < n) {
-		unsigned char c = (unsigned char)s[i];
+		unsigned char c;
 
-		if (p->pf_state != PF_TEXT && p->pf_state != PF_TAG) {
-			const char *close = p->pf_state == PF_CDATA ? "]]>" :
-			    p->pf_state == PF_COMMENT ? "-->" : "?>";
-			size_t cl = strlen(close);
-			const char *end = memmem(s + i, n - i, close, cl);
-			size_t upto = end ? (size_t)(end - s) + cl : n;
-			/* keep a possible partial terminator for the next chunk */
-			if (!end && !final) {
-				size_t keep = n - i < cl - 1 ? n - i : cl - 1;
-				upto = n - keep;
-			}
-			/* UTF-8 checks still apply inside CDATA and comments */
-			while (i < upto) {
-				size_t k = utf8_valid_prefix(s + i, upto - i);
-				buf_append(out, s + i, k);
-				i += k;
-				if (i >= upto)
-					break;
-				unsigned char lead = (unsigned char)s[i];
-				size_t seqlen = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-				if (!p->utf8) {
-					buf_append(out, s + i, 1);
-					i++;
-				} else if (seqlen <= n - i && utf8_valid_prefix(s + i, seqlen) == seqlen) {
-					/* a whole character that reaches past upto: fine, the
-					 * terminator we look for is ASCII */
-					buf_append(out, s + i, seqlen);
-					i += seqlen;
-				} else if (!final && utf8_incomplete(s + i, n - i)) {
-					break;	/* a sequence split across chunks */
-				} else {
-					buf_append(out, "\xef\xbf\xbd", 3);
-					p->pf_bad_utf8 = true;
-					i++;
-				}
-			}
-			if (end && i >= upto) {
-				p->pf_state = PF_TEXT;
-				/* a character that reached past upto may have eaten into the
-				 * terminator: impossible, the terminator is ASCII */
-			}
-			else {
-				buf_append(&p->pf_tail, s + i, n - i);
-				return;
-			}
-			continue;
-		}
-		/* fast path: a run of plain ASCII */
-		run = i;
-		if (p->pf_state == PF_TEXT) {
-			while (run < n) {
-				c = (unsigned char)s[run];
-				if (c == '&' || c == '<' || c == 0 || c >= 0x80)
-					break;
-				run++;
-			}
-		} else {
-			while (run < n) {
-				c = (unsigned char)s[run];
-				if (c == '&' || c == '<' || c == 0 || c >= 0x80 || c == '"' ||
-				    c == '\'' || c == '=' || c == '>')
-					break;
-				run++;
-			}
-		}
-		if (run > i) {
-			buf_append(out, s + i, run - i);
-			i = run;
-			continue;
-		}
-		c = (unsigned char)s[i];
-		if (c >= 0x80) {
-			size_t k;
-			if (!p->utf8) {
-				buf_append(out, s + i, 1);
+		switch (p->pf_state) {
+		case PF_TEXT:
+			i = prefilter_scan(s, i, n, stop[PF_TEXT], '&', '<', '\0', p->utf8);
+			break;
+		case PF_TAG:
+			while (i < n && !stop[PF_TAG][s[i]])
 				i++;
-				continue;
-			}
-			/* one character: what follows must pass through the filter too */
-			k = utf8_char_len(s + i, n - i);
+			break;
+		case PF_CDATA:
+			i = prefilter_scan(s, i, n, stop[PF_CDATA], ']', ']', ']', p->utf8);
+			break;
+		case PF_COMMENT:
+			i = prefilter_scan(s, i, n, stop[PF_COMMENT], '-', '-', '-', p->utf8);
+			break;
+		case PF_PI:
+			i = prefilter_scan(s, i, n, stop[PF_PI], '?', '?', '?', p->utf8);
+			break;
+		case PF_NSTATES:
+			break;
+		}
+		if (i >= n)
+			break;
+		c = s[i];
+		if (c >= 0x80) {	/* only a stop byte in a UTF-8 document */
+			size_t k = prefilter_utf8_len(s + i, n - i);
 			if (k > 0) {
-				buf_append(out, s + i, k);
 				i += k;
 				continue;
 			}
-			if (!final && n - i < 4 && utf8_incomplete(s + i, n - i)) {
-				/* a sequence split across chunks */
-				buf_append(&p->pf_tail, s + i, n - i);
-				return;
-			}
-			buf_append(out, "\xef\xbf\xbd", 3);
+			if (!final && utf8_incomplete((const char *)s + i, n - i))
+				goto hold;	/* a sequence split across chunks */
+			PF_REPLACE(1, "\xef\xbf\xbd", 3);
 			p->pf_bad_utf8 = true;
-			i++;
-		} else if (c == 0) {
+			continue;
+		}
+		if (p->pf_state >= PF_CDATA) {
+			/* CDATA, comment, PI: only their terminator matters */
+			const char *term = p->pf_state == PF_CDATA ? "]]>" :
+			    p->pf_state == PF_COMMENT ? "-->" : "?>";
+			size_t tl = p->pf_state == PF_PI ? 2 : 3;
+			if (n - i < tl) {
+				if (!final)
+					goto hold;
+				i = n;
+			} else if (memcmp(s + i, term, tl) == 0) {
+				i += tl;
+				p->pf_state = PF_TEXT;
+			} else {
+				i++;
+			}
+			continue;
+		}
+		switch (c) {
+		case '\0':
 			/* NUL: libxml2 would silently cut the text here; make it report an
 			 * invalid character instead, so the damaged entry is dropped */
-			buf_appendc(out, '\x01');
-			i++;
-		} else if (c == '"' || c == '\'' || c == '=' || c == '>') {
+			PF_REPLACE(1, "\x01", 1);
+			break;
+		case '"': case '\'': case '=': case '>':
 			/* only in PF_TAG: track quotes, count attributes, see the tag end */
 			if (p->pf_quote == 0 && (c == '"' || c == '\''))
 				p->pf_quote = (char)c;
@@ -822,63 +918,69 @@ feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final)
 				p->pf_state = PF_TEXT;
 			else if (p->pf_quote == 0 && c == '=' && ++p->pf_attrs > FEED_MAX_ATTRS) {
 				/* libxml2 compares every pair of attributes: refuse the flood */
-				feed_note_error(p, "a tag with more than %d attributes", FEED_MAX_ATTRS);
+				xml_emit(p, (const char *)s + seg, i - seg);
+				feed_note_error(p, "a tag with more than %d attributes",
+				    FEED_MAX_ATTRS);
 				p->pf_fail = true;
 				return;
 			}
-			buf_appendc(out, (char)c);
 			i++;
-		} else if (c == '&') {
-			size_t used = prefilter_amp(p, s + i, n - i, final);
-			if (used == 0) {
-				buf_append(&p->pf_tail, s + i, n - i);
-				return;
+			break;
+		case '&':
+			used = prefilter_amp(p, (const char *)s + i, n - i, final, &rep, &replen);
+			if (used == 0)
+				goto hold;
+			if (rep)
+				PF_REPLACE(used, rep, replen);
+			else
+				i += used;
+			break;
+		default:	/* '<' */
+			if (p->pf_state == PF_TAG) {
+				if (p->pf_quote) {	/* not allowed in attribute values */
+					PF_REPLACE(1, "&lt;", 4);
+					p->pf_bare_lt = true;
+				} else {
+					i++;
+				}
+				break;
 			}
-			i += used;
-		} else if (p->pf_state == PF_TAG) {	/* '<' inside a tag */
-			if (p->pf_quote) {
-				buf_appends(out, "&lt;");	/* not allowed in attribute values */
-				p->pf_bare_lt = true;
-			} else {
-				buf_appendc(out, '<');
-			}
-			i++;
-		} else {	/* '<' */
-			if (n - i < 9 && !final) {
-				buf_append(&p->pf_tail, s + i, n - i);
-				return;
-			}
+			if (n - i < 9 && !final)
+				goto hold;
 			if (n - i >= 9 && memcmp(s + i, "<![CDATA[", 9) == 0) {
-				buf_append(out, s + i, 9);
 				i += 9;
 				p->pf_state = PF_CDATA;
 			} else if (n - i >= 4 && memcmp(s + i, "<!--", 4) == 0) {
-				buf_append(out, s + i, 4);
 				i += 4;
 				p->pf_state = PF_COMMENT;
 			} else if (n - i >= 2 && s[i + 1] == '?') {
-				buf_append(out, s + i, 2);
 				i += 2;
 				p->pf_state = PF_PI;
 			} else {
-				unsigned char d = n - i >= 2 ? (unsigned char)s[i + 1] : ' ';
+				unsigned char d = n - i >= 2 ? s[i + 1] : ' ';
 				bool tag = d == '/' || d == '!' || d == '_' || d == ':' ||
 				    (d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z') || d >= 0x80;
-				if (tag) {
-					buf_appendc(out, '<');
-					if (d != '!') {
-						p->pf_state = PF_TAG;
-						p->pf_quote = 0;
-						p->pf_attrs = 0;
-					}
-				} else {
-					buf_appends(out, "&lt;");
+				if (!tag) {
+					PF_REPLACE(1, "&lt;", 4);
 					p->pf_bare_lt = true;
+					break;
+				}
+				if (d != '!') {
+					p->pf_state = PF_TAG;
+					p->pf_quote = 0;
+					p->pf_attrs = 0;
 				}
 				i++;
 			}
+			break;
 		}
 	}
+	xml_emit(p, (const char *)s + seg, n - seg);
+	return;
+hold:
+	xml_emit(p, (const char *)s + seg, i - seg);
+	buf_append(&p->pf_tail, s + i, n - i);
+#undef PF_REPLACE
 }
 
 /* True when s[0..n) is the valid beginning of a longer UTF-8 sequence. */
@@ -897,14 +999,33 @@ utf8_incomplete(const char *s, size_t n)
 	return true;
 }
 
-/* Handles an "&" at s: copies a valid reference through, or writes "&amp;" for a bare
- * one. Returns the bytes consumed, or 0 when more input is needed to decide. */
-static size_t
-prefilter_amp(struct feed_parser *p, const char *s, size_t n, bool final)
+/* True for the names of XML's five predefined entities. */
+static bool
+xml_entity_name(const char *name, size_t len)
 {
-	struct buf *out = &p->pf_out;
+	switch (len) {
+	case 2:
+		return (name[0] == 'l' || name[0] == 'g') && name[1] == 't';
+	case 3:
+		return memcmp(name, "amp", 3) == 0;
+	case 4:
+		return memcmp(name, "quot", 4) == 0 || memcmp(name, "apos", 4) == 0;
+	default:
+		return false;
+	}
+}
+
+/* Judges the "&" at s. Returns the bytes it covers, or 0 when more input is needed to
+ * decide. *rep is NULL when those bytes pass unchanged (a valid reference), else the
+ * *replen bytes that replace them ("&amp;" for a bare "&" or an unknown entity, a
+ * character reference for an HTML entity). */
+static size_t
+prefilter_amp(struct feed_parser *p, const char *s, size_t n, bool final, const char **rep,
+    size_t *replen)
+{
 	size_t k = 1;
 
+	*rep = NULL;
 	if (n >= 2 && s[1] == '#') {
 		k = 2;
 		bool hex = n > 2 && (s[2] == 'x' || s[2] == 'X');
@@ -918,10 +1039,8 @@ prefilter_amp(struct feed_parser *p, const char *s, size_t n, bool final)
 			k++, digits++;
 		if (k == n && !final && k < FEED_AMP_LOOKAHEAD)
 			return 0;
-		if (digits > 0 && k < n && s[k] == ';') {
-			buf_append(out, s, k + 1);
+		if (digits > 0 && k < n && s[k] == ';')
 			return k + 1;
-		}
 	} else {
 		while (k < n && k < FEED_AMP_LOOKAHEAD &&
 		    ((s[k] >= 'a' && s[k] <= 'z') || (s[k] >= 'A' && s[k] <= 'Z') ||
@@ -931,28 +1050,29 @@ prefilter_amp(struct feed_parser *p, const char *s, size_t n, bool final)
 		if (k == n && !final && k < FEED_AMP_LOOKAHEAD)
 			return 0;
 		if (k > 1 && k < n && s[k] == ';') {
-			uint32_t cp = html_entity_cp(s + 1, k - 1);
+			uint32_t cp;
+			if (xml_entity_name(s + 1, k - 1))
+				return k + 1;
+			cp = html_entity_cp(s + 1, k - 1);
 			if (cp) {
 				/* an HTML entity: as a character reference, which libxml2 handles
 				 * in text and attributes alike */
-				char ref[16];
-				snprintf(ref, sizeof ref, "&#%u;", (unsigned)cp);
-				buf_appends(out, ref);
+				*replen = (size_t)snprintf(p->pf_ref, sizeof p->pf_ref, "&#%u;",
+				    (unsigned)cp);
+				*rep = p->pf_ref;
 				p->pf_html_entity = true;
-				return k + 1;
-			}
-			if (entity_name_known(s + 1, k - 1)) {
-				buf_append(out, s, k + 1);
 				return k + 1;
 			}
 			/* an entity we will not expand: show it as the text it is */
 			p->pf_unknown_entity = true;
-			buf_appends(out, "&amp;");
+			*rep = "&amp;";
+			*replen = 5;
 			return 1;
 		}
 	}
 	p->pf_bare_amp = true;
-	buf_appends(out, "&amp;");
+	*rep = "&amp;";
+	*replen = 5;
 	return 1;
 }
 
@@ -963,31 +1083,12 @@ html_entity_cp(const char *name, size_t len)
 	char tmp[FEED_AMP_LOOKAHEAD + 1];
 	const htmlEntityDesc *d;
 
-	if (len >= sizeof tmp)
+	if (len >= sizeof tmp || xml_entity_name(name, len))
 		return 0;
 	memcpy(tmp, name, len);
 	tmp[len] = '\0';
-	if (!strcmp(tmp, "amp") || !strcmp(tmp, "lt") || !strcmp(tmp, "gt") ||
-	    !strcmp(tmp, "quot") || !strcmp(tmp, "apos"))
-		return 0;
 	d = htmlEntityLookup((const xmlChar *)tmp);
 	return d ? d->value : 0;
-}
-
-/* True for the five XML entities and the HTML 4 named entities. */
-static bool
-entity_name_known(const char *name, size_t len)
-{
-	char tmp[FEED_AMP_LOOKAHEAD + 1];
-
-	if (len >= sizeof tmp)
-		return false;
-	memcpy(tmp, name, len);
-	tmp[len] = '\0';
-	if (!strcmp(tmp, "amp") || !strcmp(tmp, "lt") || !strcmp(tmp, "gt") ||
-	    !strcmp(tmp, "quot") || !strcmp(tmp, "apos"))
-		return true;
-	return htmlEntityLookup((const xmlChar *)tmp) != NULL;
 }
 
 /* getEntity: HTML named entities (&nbsp; and friends, common in feeds without a DTD)

@@ -247,8 +247,9 @@ utf8_char_len(const char *s, size_t n)
 }
 
 size_t
-utf8_valid_prefix(const char *s, size_t n)
+utf8_valid_prefix(const char *str, size_t n)
 {
+	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0, k;
 
 	while (i < n) {
@@ -262,11 +263,25 @@ utf8_valid_prefix(const char *s, size_t n)
 		}
 		if (i >= n)
 			break;
-		if ((unsigned char)s[i] < 0x80) {
+		unsigned char c = s[i];
+		if (c < 0x80) {
 			i++;
 			continue;
 		}
-		if ((k = utf8_char_len(s + i, n - i)) == 0)
+		/* the two- and three-byte forms inline: most non-ASCII text is made of them */
+		if (c >= 0xc2 && c <= 0xdf) {
+			if (n - i < 2 || (s[i + 1] & 0xc0) != 0x80)
+				break;
+			i += 2;
+			continue;
+		}
+		if (c >= 0xe0 && c <= 0xef && n - i >= 3 && (s[i + 1] & 0xc0) == 0x80 &&
+		    (s[i + 2] & 0xc0) == 0x80 && (c != 0xe0 || s[i + 1] >= 0xa0) &&
+		    (c != 0xed || s[i + 1] < 0xa0)) {
+			i += 3;	/* not overlong (e0), not a surrogate (ed) */
+			continue;
+		}
+		if ((k = utf8_char_len(str + i, n - i)) == 0)
 			break;
 		i += k;
 	}

@@ -12,7 +12,13 @@
  *  - Fragment-only references ("#top"): libcurl 7.88 drops the last path segment of the
  *    base for them, so we append the fragment to the base ourselves (RFC 3986 5.2.2).
  * Everything else (dot segments, "?q", "//host/x", "../x") is curl's resolution, which
- * follows RFC 3986 and percent-encodes non-ASCII bytes of a relative reference. */
+ * follows RFC 3986 and percent-encodes non-ASCII bytes of a relative reference.
+ *
+ * The feed parser calls url_resolve() for every link, so the common cases are cheap
+ * (tests/unit/test_url_fast.c compares every result with the plain implementation):
+ * a link with nothing to clean is copied once, a plain http(s) URL is checked by hand
+ * against a subset of what curl accepts (url_parses_fast()), and the last base is
+ * cleaned and checked once, not once per link (base_memo). */
 #include "url.h"
 
 #include <curl/curl.h>
@@ -26,6 +32,12 @@
 /* Longest link we accept; anything longer is not a link a reader would follow. */
 #define URL_MAX_LEN (64 * 1024)
 
+/* Limits of the fast check in url_parses_fast(): DNS limits (RFC 1035), far below
+ * curl's own (8 MB of input, no limit on labels), so being inside them proves nothing
+ * curl would refuse. */
+#define URL_FAST_LABEL_MAX 63
+#define URL_FAST_HOST_MAX 253
+
 enum url_scheme {
 	SCHEME_NONE,		/* a relative reference */
 	SCHEME_HIER,		/* http, https, ftp: resolvable, checked with curl */
@@ -33,17 +45,46 @@ enum url_scheme {
 	SCHEME_BAD,		/* everything else */
 };
 
+/* The last base url_resolve() was given, cleaned and checked once: a feed resolves
+ * every link of every entry against the same base (the document URL or one xml:base),
+ * so cleaning it and having curl validate it again on every call was most of the cost.
+ * Keyed by the base's text (strcmp), never by its pointer, which callers free and reuse.
+ * Not thread-safe: one static memo, and the daemon resolves links on one thread only.
+ * It is never freed; its pointers stay reachable, so LeakSanitizer does not report it. */
+struct url_base_memo {
+	char *raw;		/* the base exactly as passed in; NULL: empty memo */
+	char *clean;		/* url_clean(raw), NULL when blank or too long */
+	bool usable;		/* clean is an absolute http/https/ftp URL curl accepts */
+};
+
+static struct url_base_memo base_memo;
+
+static bool url_clean_keeps(unsigned char c);
 static char *url_clean(const char *s);
 static enum url_scheme url_scheme_of(const char *s);
+static bool url_parses_fast(const char *url, bool http_only);
 static bool url_parses(const char *url, bool http_only);
+static const struct url_base_memo *url_base_lookup(const char *base);
 static char *url_resolve_curl(const char *base, const char *ref);
+static bool tracking_param(const char *p, size_t n);
 
-/* Trims and cleans a reference as described at the top; NULL when nothing is left. */
+/* True for a byte url_clean() copies as it is wherever it stands: printable ASCII. */
+static bool
+url_clean_keeps(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f;
+}
+
+/* Trims and cleans a reference as described at the top; NULL when nothing is left.
+ * Most links need no change at all: the scan below only copies runs of bytes that stay
+ * as they are (printable ASCII and well-formed UTF-8 sequences), and a string with no
+ * byte to change is returned as one copy, without building it piece by piece. */
 static char *
 url_clean(const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	size_t a = 0, n = strlen(s), i = 0;
+	size_t a = 0, n = strlen(s), i = 0, run = 0;
+	bool changed = false;
 	struct buf b;
 
 	while (a < n && (unsigned char)s[a] <= 0x20)
@@ -54,33 +95,37 @@ url_clean(const char *s)
 		return NULL;
 	s += a;
 	n -= a;
-	buf_init(&b, 0);
 	while (i < n) {
 		unsigned char c = (unsigned char)s[i];
 		size_t k;
 
-		if (c == '\t' || c == '\n' || c == '\r') {
+		if (url_clean_keeps(c)) {
 			i++;
 			continue;
 		}
 		if (c >= 0xc2 && c <= 0xf4) {
 			k = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
 			if (k <= n - i && utf8_valid_prefix(s + i, k) == k) {
-				buf_append(&b, s + i, k);
 				i += k;
 				continue;
 			}
 		}
-		if (c <= 0x20 || c == 0x7f || c >= 0x80) {
+		/* s[i] changes: copy the run before it, then drop or escape it. */
+		if (!changed) {
+			buf_init(&b, 0);
+			changed = true;
+		}
+		buf_append(&b, s + run, i - run);
+		if (c != '\t' && c != '\n' && c != '\r') {
 			char esc[3] = { '%', hex[c >> 4], hex[c & 15] };
 
 			buf_append(&b, esc, 3);
-			i++;
-			continue;
 		}
-		buf_appendc(&b, (char)c);
-		i++;
+		run = ++i;
 	}
+	if (!changed)
+		return xstrndup(s, n);
+	buf_append(&b, s + run, n - run);
 	return buf_steal(&b);
 }
 
@@ -109,15 +154,85 @@ url_scheme_of(const char *s)
 	return SCHEME_BAD;
 }
 
+/* True when url is in a strict subset of absolute URLs that curl's URL parser (libcurl
+ * 7.88, lib/urlapi.c parseurl(), and later) accepts, with a non-empty host; false means
+ * "ask curl", never "invalid". The subset, and why curl takes each piece:
+ *  - "http://" or "https://" (or "ftp://" unless http_only), in any case: curl
+ *    lower-cases the scheme, and takes one to three slashes; we take exactly two.
+ *  - A host name of ASCII letters, digits, '-' and '.', starting with a letter, in
+ *    labels of 1 to 63 bytes, 253 in all. A first byte that is not a digit makes curl's
+ *    ipv4_normalize() call it a name straight away; with no '%' there is nothing for
+ *    urldecode_host() to decode, and none of these bytes is in the set hostname_check()
+ *    refuses. No '@' (no user part), no '[' (no IPv6), nothing non-ASCII (no IDN).
+ *  - An optional port of 1 to 5 digits without a leading zero, 1 to 65535: inside what
+ *    Curl_parse_port() takes (digits only, at most 0xffff).
+ *  - Then nothing, or a path, query and fragment ('/', '?' or '#' first) of printable
+ *    ASCII only (0x21 to 0x7e): curl's junkscan() refuses only control bytes, DEL and
+ *    space, and copies path, query and fragment as they are (dedotdotify() only
+ *    rewrites, it cannot fail but for memory).
+ * Length stays under URL_MAX_LEN, far below curl's CURL_MAX_INPUT_LENGTH (8 MB).
+ * tests/unit/test_url_fast.c holds the proof by comparison with curl itself. */
+static bool
+url_parses_fast(const char *url, bool http_only)
+{
+	const char *p = url, *host, *label;
+	unsigned long port;
+	size_t k;
+
+	if (strncasecmp(p, "http", 4) == 0) {
+		p += 4;
+		if (*p == 's' || *p == 'S')
+			p++;
+	} else if (!http_only && strncasecmp(p, "ftp", 3) == 0) {
+		p += 3;
+	} else {
+		return false;
+	}
+	if (p[0] != ':' || p[1] != '/' || p[2] != '/')
+		return false;
+	host = label = p += 3;
+	if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+		return false;
+	for (;; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-')
+			continue;
+		if (p == label || p - label > URL_FAST_LABEL_MAX)
+			return false;	/* an empty or overlong label */
+		if (*p != '.')
+			break;
+		label = p + 1;
+	}
+	if (p - host > URL_FAST_HOST_MAX)
+		return false;
+	if (*p == ':') {
+		p++;
+		if (*p < '1' || *p > '9')
+			return false;
+		for (port = 0, k = 0; *p >= '0' && *p <= '9' && k < 5; p++, k++)
+			port = port * 10 + (unsigned long)(*p - '0');
+		if (port > 65535)
+			return false;
+	}
+	if (*p != '\0' && *p != '/' && *p != '?' && *p != '#')
+		return false;
+	for (; *p != '\0'; p++)
+		if (!url_clean_keeps((unsigned char)*p) || p - url >= URL_MAX_LEN)
+			return false;
+	return true;
+}
+
 /* True when curl accepts url as an absolute URL with a host (http/https only if asked). */
 static bool
 url_parses(const char *url, bool http_only)
 {
-	CURLU *h = curl_url();
+	CURLU *h;
 	char *scheme = NULL, *host = NULL;
 	bool ok = false;
 
-	if (h == NULL)
+	if (url_parses_fast(url, http_only))
+		return true;
+	if ((h = curl_url()) == NULL)
 		return false;
 	if (curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
 	    curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
@@ -128,6 +243,23 @@ url_parses(const char *url, bool http_only)
 	curl_free(host);
 	curl_url_cleanup(h);
 	return ok;
+}
+
+/* The memo entry for base (not NULL), filled now if base is not the last one seen. */
+static const struct url_base_memo *
+url_base_lookup(const char *base)
+{
+	struct url_base_memo *m = &base_memo;
+
+	if (m->raw != NULL && strcmp(m->raw, base) == 0)
+		return m;
+	free(m->raw);
+	free(m->clean);
+	m->raw = xstrdup(base);
+	m->clean = url_clean(base);
+	m->usable = m->clean != NULL && url_scheme_of(m->clean) == SCHEME_HIER &&
+	    url_parses(m->clean, false);
+	return m;
 }
 
 /* Resolves the relative reference ref against the absolute base with curl; NULL when
@@ -168,7 +300,8 @@ done:
 char *
 url_resolve(const char *base, const char *ref)
 {
-	char *r, *b = NULL, *res;
+	const struct url_base_memo *m;
+	char *r, *res;
 
 	if (ref == NULL || (r = url_clean(ref)) == NULL)
 		return NULL;
@@ -187,14 +320,9 @@ url_resolve(const char *base, const char *ref)
 		break;
 	}
 	/* A relative reference: it needs an absolute, hierarchical base. */
-	if (base != NULL)
-		b = url_clean(base);
-	if (b == NULL || url_scheme_of(b) != SCHEME_HIER || !url_parses(b, false)) {
-		free(b);
+	if (base == NULL || !(m = url_base_lookup(base))->usable)
 		return r;
-	}
-	res = url_resolve_curl(b, r);
-	free(b);
+	res = url_resolve_curl(m->clean, r);
 	if (res == NULL)
 		return r;
 	free(r);
@@ -229,6 +357,7 @@ tracking_param(const char *p, size_t n)
 	return false;
 }
 
+/* The canonical form of a story's link (see url.h); a malloc'd string. */
 char *
 url_canonical(const char *url)
 {

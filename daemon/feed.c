@@ -114,7 +114,11 @@ struct feed_frame {
 enum feed_mode { MODE_SNIFF, MODE_XML, MODE_JSON, MODE_DONE };
 
 /* Byte pre-filter state: where we are lexically, so CDATA and comments stay untouched. */
-enum prefilter_state { PF_TEXT, PF_TAG, PF_CDATA, PF_COMMENT, PF_PI, PF_NSTATES };
+enum prefilter_state {
+	PF_TEXT, PF_TAG, PF_CDATA, PF_COMMENT, PF_PI,
+	PF_DQUOTE, PF_SQUOTE,	/* only stop tables: inside a tag's quoted value */
+	PF_NSTATES
+};
 
 struct feed_parser {
 	struct feed_parser_options opts;
@@ -143,7 +147,7 @@ struct feed_parser {
 	char pf_ref[16];	/* a character reference replacing an HTML entity */
 	bool pf_bad_utf8, pf_bare_amp, pf_bare_lt, pf_unknown_entity, pf_html_entity;
 	char pf_quote;		/* in PF_TAG: the open attribute quote, or 0 */
-	int pf_attrs;		/* in PF_TAG: attributes so far */
+	int pf_attrs;		/* in PF_TAG: attribute values so far */
 	bool pf_fail;		/* the pre-filter refused the document */
 
 	struct feed_frame frames[FEED_MAX_FRAMES];
@@ -194,7 +198,7 @@ static void xml_emit(struct feed_parser *p, const char *s, size_t n);
 static void xml_slice(struct feed_parser *p, const char *s, size_t n, bool last);
 static void prefilter_init(void);
 static size_t prefilter_scan(const unsigned char *s, size_t i, size_t n, const uint8_t *stop,
-    char c1, char c2, char c3, bool high);
+    char c1, char c2, char c3, char c4, bool high);
 static void feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final);
 static size_t prefilter_amp(struct feed_parser *p, const char *s, size_t n, bool final,
     const char **rep, size_t *replen);
@@ -756,35 +760,37 @@ static void
 prefilter_init(void)
 {
 	static const char *const stops[PF_NSTATES] = {
-		[PF_TEXT] = "&<", [PF_TAG] = "&<\"'=>", [PF_CDATA] = "]",
-		[PF_COMMENT] = "-", [PF_PI] = "?",
+		[PF_TEXT] = "&<", [PF_TAG] = "&<\"'>", [PF_CDATA] = "]",
+		[PF_COMMENT] = "-", [PF_PI] = "?", [PF_DQUOTE] = "\"<&", [PF_SQUOTE] = "'<&",
 	};
 
 	for (int utf8 = 0; utf8 < 2; utf8++)
 		for (int st = 0; st < PF_NSTATES; st++) {
 			for (const char *c = stops[st]; *c; c++)
 				pf_stop[utf8][st][(unsigned char)*c] = 1;
-			if (st == PF_TEXT || st == PF_TAG)
+			if (st == PF_TEXT || st == PF_TAG || st == PF_DQUOTE || st == PF_SQUOTE)
 				pf_stop[utf8][st][0] = 1;	/* NUL: see feed_prefilter */
 			for (int b = 0x80; utf8 && b < 0x100; b++)
 				pf_stop[utf8][st][b] = 1;
 		}
 }
 
-/* Returns the index of the first byte of s[i..n) in the stop set, which is c1..c3 and,
+/* Returns the index of the first byte of s[i..n) in the stop set, which is c1..c4 and,
  * when high, every byte >= 0x80 (the same set as stop[]). Most of a feed is text with
  * nothing to repair, so SSE2 looks at 16 bytes at a time where it is available. */
 static size_t
 prefilter_scan(const unsigned char *s, size_t i, size_t n, const uint8_t *stop,
-    char c1, char c2, char c3, bool high)
+    char c1, char c2, char c3, char c4, bool high)
 {
 #ifdef __SSE2__
-	const __m128i v1 = _mm_set1_epi8(c1), v2 = _mm_set1_epi8(c2), v3 = _mm_set1_epi8(c3);
+	const __m128i v1 = _mm_set1_epi8(c1), v2 = _mm_set1_epi8(c2);
+	const __m128i v3 = _mm_set1_epi8(c3), v4 = _mm_set1_epi8(c4);
 
 	while (i + 16 <= n) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		__m128i eq = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, v1),
-		    _mm_cmpeq_epi8(v, v2)), _mm_cmpeq_epi8(v, v3));
+		__m128i eq = _mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(v, v1), _mm_cmpeq_epi8(v, v2)),
+		    _mm_or_si128(_mm_cmpeq_epi8(v, v3), _mm_cmpeq_epi8(v, v4)));
 		unsigned m = (unsigned)_mm_movemask_epi8(eq);
 
 		if (high)
@@ -794,7 +800,7 @@ prefilter_scan(const unsigned char *s, size_t i, size_t n, const uint8_t *stop,
 		i += 16;
 	}
 #else
-	(void)c1, (void)c2, (void)c3, (void)high;
+	(void)c1, (void)c2, (void)c3, (void)c4, (void)high;
 #endif
 	while (i < n && !stop[s[i]])
 		i++;
@@ -819,12 +825,17 @@ prefilter_utf8_len(const unsigned char *u, size_t n)
 /* Hands libxml2 the filtered form of data (see the file comment): unchanged bytes pass
  * as slices of data itself; only what must change is replaced. Bytes that cannot be
  * judged yet (an "&" near the end, a split UTF-8 sequence, "<!--", a possible "]]>")
- * wait in pf_tail for the next chunk, so the result never depends on where chunks end. */
+ * wait in pf_tail for the next chunk, so the result never depends on where chunks end.
+ * The lexical state lives in locals while scanning and is stored back on the way out. */
 static void
 feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final)
 {
 	const unsigned char *s = (const unsigned char *)data;
 	const uint8_t (*stop)[256] = pf_stop[p->utf8];
+	const bool utf8 = p->utf8;
+	enum prefilter_state st = p->pf_state;
+	char quote = p->pf_quote;
+	int attrs = p->pf_attrs;
 	size_t n = len, i = 0, seg = 0;	/* s[seg..i) is unchanged and not yet handed on */
 	const char *rep;
 	size_t replen, used;
@@ -850,53 +861,58 @@ feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final)
 	while (i < n) {
 		unsigned char c;
 
-		switch (p->pf_state) {
+		switch (st) {
 		case PF_TEXT:
-			i = prefilter_scan(s, i, n, stop[PF_TEXT], '&', '<', '\0', p->utf8);
+			i = prefilter_scan(s, i, n, stop[PF_TEXT], '&', '<', '\0', '\0', utf8);
 			break;
 		case PF_TAG:
-			while (i < n && !stop[PF_TAG][s[i]])
-				i++;
+			if (quote)	/* an attribute value: skip to its end */
+				i = prefilter_scan(s, i, n, stop[quote == '"' ? PF_DQUOTE : PF_SQUOTE],
+				    quote, '<', '&', '\0', utf8);
+			else
+				while (i < n && !stop[PF_TAG][s[i]])
+					i++;
 			break;
 		case PF_CDATA:
-			i = prefilter_scan(s, i, n, stop[PF_CDATA], ']', ']', ']', p->utf8);
+			i = prefilter_scan(s, i, n, stop[PF_CDATA], ']', ']', ']', ']', utf8);
 			break;
 		case PF_COMMENT:
-			i = prefilter_scan(s, i, n, stop[PF_COMMENT], '-', '-', '-', p->utf8);
+			i = prefilter_scan(s, i, n, stop[PF_COMMENT], '-', '-', '-', '-', utf8);
 			break;
 		case PF_PI:
-			i = prefilter_scan(s, i, n, stop[PF_PI], '?', '?', '?', p->utf8);
+			i = prefilter_scan(s, i, n, stop[PF_PI], '?', '?', '?', '?', utf8);
 			break;
-		case PF_NSTATES:
+		default:
 			break;
 		}
 		if (i >= n)
 			break;
 		c = s[i];
 		if (c >= 0x80) {	/* only a stop byte in a UTF-8 document */
-			size_t k = prefilter_utf8_len(s + i, n - i);
-			if (k > 0) {
-				i += k;
+			/* a run of non-ASCII text (Cyrillic, CJK...) in one go */
+			size_t k;
+			while ((k = prefilter_utf8_len(s + i, n - i)) > 0 && (i += k) < n &&
+			    s[i] >= 0x80)
+				;
+			if (k > 0)
 				continue;
-			}
 			if (!final && utf8_incomplete((const char *)s + i, n - i))
 				goto hold;	/* a sequence split across chunks */
 			PF_REPLACE(1, "\xef\xbf\xbd", 3);
 			p->pf_bad_utf8 = true;
 			continue;
 		}
-		if (p->pf_state >= PF_CDATA) {
+		if (st >= PF_CDATA) {
 			/* CDATA, comment, PI: only their terminator matters */
-			const char *term = p->pf_state == PF_CDATA ? "]]>" :
-			    p->pf_state == PF_COMMENT ? "-->" : "?>";
-			size_t tl = p->pf_state == PF_PI ? 2 : 3;
+			const char *term = st == PF_CDATA ? "]]>" : st == PF_COMMENT ? "-->" : "?>";
+			size_t tl = st == PF_PI ? 2 : 3;
 			if (n - i < tl) {
 				if (!final)
 					goto hold;
 				i = n;
 			} else if (memcmp(s + i, term, tl) == 0) {
 				i += tl;
-				p->pf_state = PF_TEXT;
+				st = PF_TEXT;
 			} else {
 				i++;
 			}
@@ -908,21 +924,20 @@ feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final)
 			 * invalid character instead, so the damaged entry is dropped */
 			PF_REPLACE(1, "\x01", 1);
 			break;
-		case '"': case '\'': case '=': case '>':
-			/* only in PF_TAG: track quotes, count attributes, see the tag end */
-			if (p->pf_quote == 0 && (c == '"' || c == '\''))
-				p->pf_quote = (char)c;
-			else if (p->pf_quote == (char)c)
-				p->pf_quote = 0;
-			else if (p->pf_quote == 0 && c == '>')
-				p->pf_state = PF_TEXT;
-			else if (p->pf_quote == 0 && c == '=' && ++p->pf_attrs > FEED_MAX_ATTRS) {
+		case '"': case '\'': case '>':
+			/* only in PF_TAG: track quotes, count attribute values (each is
+			 * quoted), see the tag end */
+			if (quote == (char)c)
+				quote = 0;
+			else if (c == '>')
+				st = PF_TEXT;
+			else if ((quote = (char)c) && ++attrs > FEED_MAX_ATTRS) {
 				/* libxml2 compares every pair of attributes: refuse the flood */
 				xml_emit(p, (const char *)s + seg, i - seg);
 				feed_note_error(p, "a tag with more than %d attributes",
 				    FEED_MAX_ATTRS);
 				p->pf_fail = true;
-				return;
+				goto out;
 			}
 			i++;
 			break;
@@ -935,9 +950,11 @@ feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final)
 			else
 				i += used;
 			break;
-		default:	/* '<' */
-			if (p->pf_state == PF_TAG) {
-				if (p->pf_quote) {	/* not allowed in attribute values */
+		default: {	/* '<' */
+			unsigned char d;
+
+			if (st == PF_TAG) {
+				if (quote) {	/* not allowed in attribute values */
 					PF_REPLACE(1, "&lt;", 4);
 					p->pf_bare_lt = true;
 				} else {
@@ -947,39 +964,43 @@ feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final)
 			}
 			if (n - i < 9 && !final)
 				goto hold;
-			if (n - i >= 9 && memcmp(s + i, "<![CDATA[", 9) == 0) {
-				i += 9;
-				p->pf_state = PF_CDATA;
-			} else if (n - i >= 4 && memcmp(s + i, "<!--", 4) == 0) {
-				i += 4;
-				p->pf_state = PF_COMMENT;
-			} else if (n - i >= 2 && s[i + 1] == '?') {
+			d = n - i >= 2 ? s[i + 1] : ' ';
+			if (d == '!') {
+				if (n - i >= 9 && memcmp(s + i + 2, "[CDATA[", 7) == 0) {
+					i += 9;
+					st = PF_CDATA;
+				} else if (n - i >= 4 && s[i + 2] == '-' && s[i + 3] == '-') {
+					i += 4;
+					st = PF_COMMENT;
+				} else {
+					i++;	/* <!DOCTYPE and its declarations */
+				}
+			} else if (d == '?') {
 				i += 2;
-				p->pf_state = PF_PI;
-			} else {
-				unsigned char d = n - i >= 2 ? s[i + 1] : ' ';
-				bool tag = d == '/' || d == '!' || d == '_' || d == ':' ||
-				    (d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z') || d >= 0x80;
-				if (!tag) {
-					PF_REPLACE(1, "&lt;", 4);
-					p->pf_bare_lt = true;
-					break;
-				}
-				if (d != '!') {
-					p->pf_state = PF_TAG;
-					p->pf_quote = 0;
-					p->pf_attrs = 0;
-				}
+				st = PF_PI;
+			} else if (d == '/' || d == '_' || d == ':' || (d >= 'a' && d <= 'z') ||
+			    (d >= 'A' && d <= 'Z') || d >= 0x80) {
+				st = PF_TAG;
+				quote = 0;
+				attrs = 0;
 				i++;
+			} else {
+				PF_REPLACE(1, "&lt;", 4);
+				p->pf_bare_lt = true;
 			}
 			break;
 		}
+		}
 	}
 	xml_emit(p, (const char *)s + seg, n - seg);
-	return;
+	goto out;
 hold:
 	xml_emit(p, (const char *)s + seg, i - seg);
 	buf_append(&p->pf_tail, s + i, n - i);
+out:
+	p->pf_state = st;
+	p->pf_quote = quote;
+	p->pf_attrs = attrs;
 #undef PF_REPLACE
 }
 
@@ -1363,7 +1384,7 @@ strip_space(char *s)
 	char *w = s;
 
 	for (const char *r = s; *r; r++)
-		if (!strchr(" \t\r\n\f\v", *r))
+		if (!(*r == ' ' || (*r >= '\t' && *r <= '\r')))	/* \t \n \v \f \r */
 			*w++ = *r;
 	*w = '\0';
 	return s;

@@ -176,9 +176,18 @@ char *
 str_squeeze_space(char *s)
 {
 	char *w = s;
+	const char *r = s;
 	bool space = false;
 
-	for (const char *r = s; *r; r++) {
+	/* the common case first: text with single inner spaces needs no rewriting */
+	while (*r && !is_space((unsigned char)*r))
+		r++;
+	while (*r == ' ' && r != s && r[1] && !is_space((unsigned char)r[1])) {
+		for (r++; *r && !is_space((unsigned char)*r); r++)
+			;
+	}
+	w = (char *)r;
+	for (; *r; r++) {
 		if (is_space((unsigned char)*r)) {
 			space = w != s;
 			continue;

@@ -1,13 +1,15 @@
-/* test_utf8.c — utf8_decode(), utf8_valid_prefix() and utf8_sanitize(): every string the
- * parser hands out passes through them, so they are checked against the definition of
- * UTF-8 (RFC 3629) written out here independently: every one- to four-byte sequence of
- * interesting bytes, plus random strings compared with a byte-at-a-time reference. */
+/* test_util.c — the string helpers every parsed field passes through.
+ * utf8_decode(), utf8_valid_prefix() and utf8_sanitize() are checked against the
+ * definition of UTF-8 (RFC 3629) written out here independently: every one- to four-byte
+ * sequence of interesting bytes, plus random strings compared with a byte-at-a-time
+ * reference. str_squeeze_space() is compared with a one-rule reference on random text. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,12 +153,65 @@ test_random_strings(void **state)
 	}
 }
 
+/* The reference: drop leading and trailing white space, and make every inner run of
+ * white space one ' '. */
+static void
+ref_squeeze(const char *in, char *out)
+{
+	bool pending = false, any = false;
+
+	for (; *in; in++) {
+		if (strchr(" \t\n\r\f\v", *in)) {
+			pending = any;
+			continue;
+		}
+		if (pending)
+			*out++ = ' ';
+		pending = false;
+		any = true;
+		*out++ = *in;
+	}
+	*out = '\0';
+}
+
+/* Random strings of words, single and multiple spaces, tabs and line breaks, at the
+ * start, inside and at the end. */
+static void
+test_squeeze_space(void **state)
+{
+	static const char *const pieces[] = {
+		"word", "x", "\xc3\xa9t\xc3\xa9", " ", " ", " ", "  ", "\t", "\n", "\r\n", "\f\v", ".",
+	};
+	uint64_t rng = 0x2545f4914f6cdd1dULL;
+	char buf[256], want[256];
+
+	(void)state;
+	for (int round = 0; round < 50000; round++) {
+		size_t n = 0;
+		rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+		int count = (int)(rng % 12);
+		for (int j = 0; j < count; j++) {
+			rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+			const char *piece = pieces[rng % (sizeof pieces / sizeof pieces[0])];
+			size_t len = strlen(piece);
+			if (n + len >= sizeof buf)
+				break;
+			memcpy(buf + n, piece, len);
+			n += len;
+		}
+		buf[n] = '\0';
+		ref_squeeze(buf, want);
+		assert_string_equal(str_squeeze_space(buf), want);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_boundary_sequences),
 		cmocka_unit_test(test_random_strings),
+		cmocka_unit_test(test_squeeze_space),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

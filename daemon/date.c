@@ -13,15 +13,13 @@
  * made-up time. We do not use curl_getdate(): it turns garbage such as "5" or "today"
  * into a time, rolls "Feb 30" over into March and does not know many zone names seen in
  * feeds, so validating its input would need this whole tokenizer anyway, which then
- * already holds every field. Arithmetic is 64-bit throughout (days_from_civil), years
- * 1900-9999 only. */
+ * already holds every field. Arithmetic is 64-bit throughout, years 1900-9999 only. */
 #include "date.h"
 
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "feed.h"
 
@@ -36,23 +34,21 @@ struct date_fields {
 	int zone_min;			/* minutes east of UTC, or NO_ZONE */
 };
 
-struct zone_name {
-	const char *name;
-	int offset_min;			/* east of UTC */
-};
-
-static int64_t days_from_civil(int64_t y, int m, int d);
+static int64_t days_since_epoch(int y, int m, int d, bool leap);
 static void civil_from_days(int64_t z, int64_t *y, int *m, int *d);
 static bool is_leap(int y);
-static int days_in_month(int y, int m);
 static int64_t fields_to_epoch(const struct date_fields *f);
 static bool is_digit(char c);
 static bool is_alpha(char c);
 static char lower(char c);
-static int digits_at(const char *s, int n);
+static int two_digits(const char *s);
 static size_t count_digits(const char *s);
-static bool skip_fraction(const char **pp);
-static bool parse_zone_offset(const char **pp, bool need_sign, int *out);
+static bool two_digits_only(const char *s);
+static size_t scan_digits(const char *s, int *value);
+static uint32_t word_key(const char *w, size_t n);
+static uint32_t word_key3(const char *w);
+static const char *skip_fraction(const char *p);
+static const char *parse_zone_offset(const char *p, bool need_sign, int *out);
 static bool lookup_zone(const char *w, size_t n, int *out);
 static int lookup_month(const char *w, size_t n);
 static bool is_weekday(const char *w, size_t n);
@@ -60,27 +56,13 @@ static bool word_eq(const char *w, size_t n, const char *lit);
 static int64_t iso_parse(const char *s);
 static int64_t rfc_parse(const char *s);
 
-/* Zones seen in feeds, in minutes east of UTC. Ambiguous abbreviations take the reading
- * most common in news feeds: IST = India (not Irish or Israel), CST = US Central (not
- * China), AST = Atlantic (not Arabia), BST = British Summer Time (not Bangladesh). */
-static const struct zone_name zones[] = {
-	{ "UT", 0 }, { "UTC", 0 }, { "GMT", 0 }, { "Z", 0 }, { "WET", 0 },
-	{ "WEST", 60 }, { "BST", 60 }, { "IST", 330 },
-	{ "CET", 60 }, { "MET", 60 }, { "MEZ", 60 }, { "WAT", 60 },
-	{ "CEST", 120 }, { "MEST", 120 }, { "MESZ", 120 }, { "EET", 120 }, { "SAST", 120 },
-	{ "CAT", 120 },
-	{ "EEST", 180 }, { "MSK", 180 }, { "TRT", 180 }, { "EAT", 180 }, { "AST", -240 },
-	{ "MSD", 240 }, { "GST", 240 },
-	{ "PKT", 300 }, { "NPT", 345 }, { "ICT", 420 }, { "WIB", 420 },
-	{ "HKT", 480 }, { "SGT", 480 }, { "AWST", 480 }, { "PHT", 480 }, { "MYT", 480 },
-	{ "JST", 540 }, { "KST", 540 },
-	{ "ACST", 570 }, { "ACDT", 630 }, { "AEST", 600 }, { "AEDT", 660 },
-	{ "NZST", 720 }, { "NZDT", 780 },
-	{ "ADT", -180 }, { "NST", -210 }, { "NDT", -150 }, { "BRT", -180 }, { "ART", -180 },
-	{ "EST", -300 }, { "EDT", -240 }, { "CST", -360 }, { "CDT", -300 },
-	{ "MST", -420 }, { "MDT", -360 }, { "PST", -480 }, { "PDT", -420 },
-	{ "AKST", -540 }, { "AKDT", -480 }, { "HST", -600 },
-};
+/* A word of one to four letters, lower-cased, one byte per letter, as a number that a
+ * switch can take: comparing it with these constants costs a few instructions, where
+ * strncasecmp() over tables of names cost hundreds per word, most of date_parse(). */
+#define KEY1(a) ((uint32_t)(unsigned char)(a))
+#define KEY2(a, b) (KEY1(a) | KEY1(b) << 8)
+#define KEY3(a, b, c) (KEY2(a, b) | KEY1(c) << 16)
+#define KEY4(a, b, c, d) (KEY3(a, b, c) | KEY1(d) << 24)
 
 static const char *const month_names[12] = {
 	"january", "february", "march", "april", "may", "june", "july", "august",
@@ -91,21 +73,26 @@ static const char *const weekday_names[7] = {
 	"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 };
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
+/* Days before each month of a common year; [12] is the year. */
+static const int days_before_month[13] = {
+	0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365,
+};
 
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
+/* Days since 1970-01-01 of a valid proleptic Gregorian date of year 1 or later: whole
+ * years by counting leap days, then a table for the months. Only for years we accept, so
+ * it needs none of the negative-year care (and divisions) of civil_from_days(). */
+static int64_t
+days_since_epoch(int y, int m, int d, bool leap)
+{
+	unsigned py = (unsigned)y - 1;		/* whole years since 0001-01-01 */
+	int64_t days = (int64_t)py * 365 + py / 4 - py / 100 + py / 400;
+
+	days += days_before_month[m - 1] + (m > 2 && leap) + d - 1;
+	return days - 719162;		/* 0001-01-01 to 1970-01-01 */
 }
 
-/* The inverse of days_from_civil(). */
+/* The date of a count of days since 1970-01-01, any count: the inverse of
+ * days_since_epoch() (H. Hinnant's algorithm). */
 static void
 civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
@@ -128,26 +115,23 @@ is_leap(int y)
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-static int
-days_in_month(int y, int m)
-{
-	static const int dim[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-
-	return m == 2 && is_leap(y) ? 29 : dim[m - 1];
-}
-
 /* Checks every field and converts; FEED_NO_DATE when any is out of range. */
 static int64_t
 fields_to_epoch(const struct date_fields *f)
 {
 	int64_t t;
+	bool leap;
 
-	if (f->year < 1900 || f->year > 9999 || f->month < 1 || f->month > 12 ||
-	    f->day < 1 || f->day > days_in_month(f->year, f->month) ||
+	if (f->year < 1900 || f->year > 9999 || f->month < 1 || f->month > 12)
+		return FEED_NO_DATE;
+	leap = is_leap(f->year);
+	if (f->day < 1 ||
+	    f->day > days_before_month[f->month] - days_before_month[f->month - 1] +
+	    (f->month == 2 && leap) ||
 	    f->hour < 0 || f->hour > 23 || f->min < 0 || f->min > 59 ||
 	    f->sec < 0 || f->sec > 60)
 		return FEED_NO_DATE;
-	t = days_from_civil(f->year, f->month, f->day) * 86400 +
+	t = days_since_epoch(f->year, f->month, f->day, leap) * 86400 +
 	    f->hour * 3600 + f->min * 60 + f->sec;
 	if (f->zone_min != NO_ZONE)
 		t -= (int64_t)f->zone_min * 60;
@@ -172,18 +156,11 @@ lower(char c)
 	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
 
-/* The value of exactly n digits at s, or -1 when they are not all digits. */
+/* The value of the two digits at s; the caller has checked that they are digits. */
 static int
-digits_at(const char *s, int n)
+two_digits(const char *s)
 {
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (!is_digit(s[i]))
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
+	return (s[0] - '0') * 10 + (s[1] - '0');
 }
 
 static size_t
@@ -196,61 +173,96 @@ count_digits(const char *s)
 	return n;
 }
 
-/* Skips a decimal fraction of seconds (".123" or ",5"): we keep whole seconds. */
+/* Whether exactly two digits start at s, i.e. count_digits(s) == 2 without the loop. */
 static bool
-skip_fraction(const char **pp)
+two_digits_only(const char *s)
 {
-	const char *p = *pp;
+	return is_digit(s[0]) && is_digit(s[1]) && !is_digit(s[2]);
+}
 
+/* count_digits() that also stores the value of the digits, exact for up to nine of them
+ * (callers use it for four at most): one pass instead of counting and then reading. */
+static size_t
+scan_digits(const char *s, int *value)
+{
+	unsigned v = 0;		/* unsigned: a long run wraps instead of overflowing */
+	size_t n = 0;
+
+	while (is_digit(s[n])) {
+		v = v * 10 + (unsigned)(s[n] - '0');
+		n++;
+	}
+	*value = (int)(v & 0x7fffffff);
+	return n;
+}
+
+/* The key (KEY1..KEY4 above) of the letters w[0..n), n at most 4. Setting bit 5
+ * lower-cases a letter and turns no other byte into one, so a non-letter never matches. */
+static uint32_t
+word_key(const char *w, size_t n)
+{
+	uint32_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		k |= KEY1(w[i] | 0x20) << (8 * i);
+	return k;
+}
+
+/* Skips a decimal fraction of seconds (".123" or ",5") at p, if any: we keep whole seconds.
+ * Helpers here return the advanced pointer rather than take a pointer to it, so that the
+ * callers' cursor can stay in a register. */
+static const char *
+skip_fraction(const char *p)
+{
 	if ((*p != '.' && *p != ',') || !is_digit(p[1]))
-		return false;
+		return p;
 	p++;
 	while (is_digit(*p))
 		p++;
-	*pp = p;
-	return true;
+	return p;
 }
 
-/* Parses "+hh", "+hhmm", "+hh:mm" (or with "-"); with need_sign false also "+h" and
- * "+h:mm" as in "GMT+2". Stores minutes east of UTC and advances *pp. */
-static bool
-parse_zone_offset(const char **pp, bool need_sign, int *out)
+/* Parses "+hh", "+hhmm", "+hh:mm" (or with "-") at p; with need_sign false also "+h" and
+ * "+h:mm" as in "GMT+2". Stores minutes east of UTC and returns the end of the offset, or
+ * returns NULL (and stores nothing) when there is no valid offset at p. */
+static const char *
+parse_zone_offset(const char *p, bool need_sign, int *out)
 {
-	const char *p = *pp;
 	int sign, hh, mm = 0;
 	size_t n;
 
 	if (*p != '+' && *p != '-')
-		return false;
+		return NULL;
 	sign = *p == '-' ? -1 : 1;
 	p++;
 	n = count_digits(p);
 	if (n == 4) {
-		hh = digits_at(p, 2);
-		mm = digits_at(p + 2, 2);
+		hh = two_digits(p);
+		mm = two_digits(p + 2);
 		p += 4;
 	} else if (n == 2 || (n == 1 && !need_sign)) {
-		hh = digits_at(p, (int)n);
+		hh = n == 2 ? two_digits(p) : p[0] - '0';
 		p += n;
 		if (*p == ':') {
-			if (count_digits(p + 1) != 2)
-				return false;
-			mm = digits_at(p + 1, 2);
+			if (!two_digits_only(p + 1))
+				return NULL;
+			mm = two_digits(p + 1);
 			p += 3;
 		}
 	} else {
-		return false;
+		return NULL;
 	}
 	if (hh > 23 || mm > 59)
-		return false;
+		return NULL;
 	*out = sign * (hh * 60 + mm);
-	*pp = p;
-	return true;
+	return p;
 }
 
-/* Named zones (table above) and single military letters. RFC 1123 notes that RFC 822
- * got the military signs backwards, so RFC 2822 says to read them as "-0000": we do,
- * they mean UTC here. */
+/* Named zones and single military letters, in minutes east of UTC. RFC 1123 notes that
+ * RFC 822 got the military signs backwards, so RFC 2822 says to read them as "-0000": we
+ * do, they mean UTC here. Ambiguous abbreviations take the reading most common in news
+ * feeds: IST = India (not Irish or Israel), CST = US Central (not China), AST = Atlantic
+ * (not Arabia), BST = British Summer Time (not Bangladesh). "Z" is the military letter. */
 static bool
 lookup_zone(const char *w, size_t n, int *out)
 {
@@ -258,46 +270,172 @@ lookup_zone(const char *w, size_t n, int *out)
 		*out = 0;
 		return true;
 	}
-	for (size_t i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
-		if (word_eq(w, n, zones[i].name)) {
-			*out = zones[i].offset_min;
-			return true;
-		}
+	if (n < 2 || n > 4)
+		return false;
+	switch (word_key(w, n)) {
+	case KEY2('u', 't'): case KEY3('u', 't', 'c'): case KEY3('g', 'm', 't'):
+	case KEY3('w', 'e', 't'):
+		*out = 0;
+		break;
+	case KEY4('w', 'e', 's', 't'): case KEY3('b', 's', 't'): case KEY3('c', 'e', 't'):
+	case KEY3('m', 'e', 't'): case KEY3('m', 'e', 'z'): case KEY3('w', 'a', 't'):
+		*out = 60;
+		break;
+	case KEY3('i', 's', 't'):
+		*out = 330;
+		break;
+	case KEY4('c', 'e', 's', 't'): case KEY4('m', 'e', 's', 't'):
+	case KEY4('m', 'e', 's', 'z'): case KEY3('e', 'e', 't'): case KEY4('s', 'a', 's', 't'):
+	case KEY3('c', 'a', 't'):
+		*out = 120;
+		break;
+	case KEY4('e', 'e', 's', 't'): case KEY3('m', 's', 'k'): case KEY3('t', 'r', 't'):
+	case KEY3('e', 'a', 't'):
+		*out = 180;
+		break;
+	case KEY3('m', 's', 'd'): case KEY3('g', 's', 't'):
+		*out = 240;
+		break;
+	case KEY3('p', 'k', 't'):
+		*out = 300;
+		break;
+	case KEY3('n', 'p', 't'):
+		*out = 345;
+		break;
+	case KEY3('i', 'c', 't'): case KEY3('w', 'i', 'b'):
+		*out = 420;
+		break;
+	case KEY3('h', 'k', 't'): case KEY3('s', 'g', 't'): case KEY4('a', 'w', 's', 't'):
+	case KEY3('p', 'h', 't'): case KEY3('m', 'y', 't'):
+		*out = 480;
+		break;
+	case KEY3('j', 's', 't'): case KEY3('k', 's', 't'):
+		*out = 540;
+		break;
+	case KEY4('a', 'c', 's', 't'):
+		*out = 570;
+		break;
+	case KEY4('a', 'e', 's', 't'):
+		*out = 600;
+		break;
+	case KEY4('a', 'c', 'd', 't'):
+		*out = 630;
+		break;
+	case KEY4('a', 'e', 'd', 't'):
+		*out = 660;
+		break;
+	case KEY4('n', 'z', 's', 't'):
+		*out = 720;
+		break;
+	case KEY4('n', 'z', 'd', 't'):
+		*out = 780;
+		break;
+	case KEY3('n', 'd', 't'):
+		*out = -150;
+		break;
+	case KEY3('a', 'd', 't'): case KEY3('b', 'r', 't'): case KEY3('a', 'r', 't'):
+		*out = -180;
+		break;
+	case KEY3('n', 's', 't'):
+		*out = -210;
+		break;
+	case KEY3('a', 's', 't'): case KEY3('e', 'd', 't'):
+		*out = -240;
+		break;
+	case KEY3('e', 's', 't'): case KEY3('c', 'd', 't'):
+		*out = -300;
+		break;
+	case KEY3('c', 's', 't'): case KEY3('m', 'd', 't'):
+		*out = -360;
+		break;
+	case KEY3('m', 's', 't'): case KEY3('p', 'd', 't'):
+		*out = -420;
+		break;
+	case KEY3('p', 's', 't'): case KEY4('a', 'k', 'd', 't'):
+		*out = -480;
+		break;
+	case KEY4('a', 'k', 's', 't'):
+		*out = -540;
+		break;
+	case KEY3('h', 's', 't'):
+		*out = -600;
+		break;
+	default:
+		return false;
 	}
-	return false;
+	return true;
 }
 
-/* 1-12 for a full English month name, its three-letter abbreviation or "Sept"; else 0. */
+/* 1-12 for a full English month name, its three-letter abbreviation or "Sept"; else 0.
+ * The first three letters pick the only month the word can be; the rest is then one
+ * comparison with that month's name. */
 static int
 lookup_month(const char *w, size_t n)
 {
-	for (int i = 0; i < 12; i++) {
-		if ((n == 3 && strncasecmp(w, month_names[i], 3) == 0) ||
-		    word_eq(w, n, month_names[i]))
-			return i + 1;
+	int m;
+
+	if (n < 3)
+		return 0;
+	switch (word_key3(w)) {
+	case KEY3('j', 'a', 'n'): m = 1; break;
+	case KEY3('f', 'e', 'b'): m = 2; break;
+	case KEY3('m', 'a', 'r'): m = 3; break;
+	case KEY3('a', 'p', 'r'): m = 4; break;
+	case KEY3('m', 'a', 'y'): m = 5; break;
+	case KEY3('j', 'u', 'n'): m = 6; break;
+	case KEY3('j', 'u', 'l'): m = 7; break;
+	case KEY3('a', 'u', 'g'): m = 8; break;
+	case KEY3('s', 'e', 'p'): m = 9; break;
+	case KEY3('o', 'c', 't'): m = 10; break;
+	case KEY3('n', 'o', 'v'): m = 11; break;
+	case KEY3('d', 'e', 'c'): m = 12; break;
+	default: return 0;
 	}
-	if (word_eq(w, n, "sept"))
-		return 9;
+	if (n == 3 || word_eq(w, n, month_names[m - 1]) || (m == 9 && word_eq(w, n, "sept")))
+		return m;
 	return 0;
 }
 
+/* Whether w[0..n) is an English weekday: full, three letters, "Tues", "Thur" or "Thurs"
+ * (all common); as in lookup_month() the first three letters pick the candidate. */
 static bool
 is_weekday(const char *w, size_t n)
 {
-	for (int i = 0; i < 7; i++) {
-		if ((n == 3 && strncasecmp(w, weekday_names[i], 3) == 0) ||
-		    word_eq(w, n, weekday_names[i]))
-			return true;
+	int d;
+
+	if (n < 3)
+		return false;
+	switch (word_key3(w)) {
+	case KEY3('s', 'u', 'n'): d = 0; break;
+	case KEY3('m', 'o', 'n'): d = 1; break;
+	case KEY3('t', 'u', 'e'): d = 2; break;
+	case KEY3('w', 'e', 'd'): d = 3; break;
+	case KEY3('t', 'h', 'u'): d = 4; break;
+	case KEY3('f', 'r', 'i'): d = 5; break;
+	case KEY3('s', 'a', 't'): d = 6; break;
+	default: return false;
 	}
-	/* "Tues", "Thur", "Thurs", "Wed." are common too. */
-	return word_eq(w, n, "tues") || word_eq(w, n, "thur") || word_eq(w, n, "thurs");
+	return n == 3 || word_eq(w, n, weekday_names[d]) || word_eq(w, n, "tues") ||
+	    word_eq(w, n, "thur") || word_eq(w, n, "thurs");
 }
 
-/* Case-insensitive comparison of the word w[0..n) with the literal lit. */
+/* Case-insensitive comparison of the word w[0..n) with the lower-case literal lit; stops at
+ * the first difference, so it never reads past the end of either. */
 static bool
 word_eq(const char *w, size_t n, const char *lit)
 {
-	return strlen(lit) == n && strncasecmp(w, lit, n) == 0;
+	for (size_t i = 0; i < n; i++) {
+		if (lit[i] == '\0' || lower(w[i]) != lit[i])
+			return false;
+	}
+	return lit[n] == '\0';
+}
+
+/* word_key(w, 3) without the loop: the month and weekday lookups run on every date. */
+static uint32_t
+word_key3(const char *w)
+{
+	return KEY3(w[0], w[1], w[2]) | KEY3(0x20, 0x20, 0x20);
 }
 
 /* RFC 3339 / ISO 8601 / W3C-DTF; FEED_NO_DATE unless the whole text fits. */
@@ -307,28 +445,29 @@ iso_parse(const char *s)
 	struct date_fields f = { 0, 1, 1, 0, 0, 0, NO_ZONE };
 	const char *p = s;
 	bool compact = false;
-	size_t n = count_digits(p);
+	int v;
+	size_t n = scan_digits(p, &v);	/* v is exact for the n <= 8 used below */
 
 	if (n == 8) {				/* 20230129 */
-		f.year = digits_at(p, 4);
-		f.month = digits_at(p + 4, 2);
-		f.day = digits_at(p + 6, 2);
+		f.year = v / 10000;
+		f.month = v / 100 % 100;
+		f.day = v % 100;
 		p += 8;
 		compact = true;
 	} else if (n == 4) {
-		f.year = digits_at(p, 4);
+		f.year = v;
 		p += 4;
 		if (*p == '-') {
-			n = count_digits(p + 1);
+			n = scan_digits(p + 1, &v);
 			if (n < 1 || n > 2)
 				return FEED_NO_DATE;
-			f.month = digits_at(p + 1, (int)n);
+			f.month = v;
 			p += 1 + n;
 			if (*p == '-') {
-				n = count_digits(p + 1);
+				n = scan_digits(p + 1, &v);
 				if (n < 1 || n > 2)
 					return FEED_NO_DATE;
-				f.day = digits_at(p + 1, (int)n);
+				f.day = v;
 				p += 1 + n;
 			} else if (*p != '\0') {
 				return FEED_NO_DATE;
@@ -346,28 +485,27 @@ iso_parse(const char *s)
 	if (*p != 'T' && *p != 't' && *p != ' ')
 		return FEED_NO_DATE;
 	p++;
-	if (count_digits(p) == 2 && p[2] == ':') {
-		f.hour = digits_at(p, 2);
-		if (count_digits(p + 3) != 2)
+	if (two_digits_only(p) && p[2] == ':') {
+		f.hour = two_digits(p);
+		if (!two_digits_only(p + 3))
 			return FEED_NO_DATE;
-		f.min = digits_at(p + 3, 2);
+		f.min = two_digits(p + 3);
 		p += 5;
 		if (*p == ':') {
-			if (count_digits(p + 1) != 2)
+			if (!two_digits_only(p + 1))
 				return FEED_NO_DATE;
-			f.sec = digits_at(p + 1, 2);
+			f.sec = two_digits(p + 1);
 			p += 3;
-			skip_fraction(&p);
+			p = skip_fraction(p);
 		}
-	} else if (compact && (count_digits(p) == 4 || count_digits(p) == 6)) {
-		n = count_digits(p);
-		f.hour = digits_at(p, 2);
-		f.min = digits_at(p + 2, 2);
+	} else if (compact && ((n = count_digits(p)) == 4 || n == 6)) {
+		f.hour = two_digits(p);
+		f.min = two_digits(p + 2);
 		if (n == 6)
-			f.sec = digits_at(p + 4, 2);
+			f.sec = two_digits(p + 4);
 		p += n;
 		if (n == 6)
-			skip_fraction(&p);
+			p = skip_fraction(p);
 	} else {
 		return FEED_NO_DATE;
 	}
@@ -380,7 +518,7 @@ iso_parse(const char *s)
 		f.zone_min = 0;
 		p++;
 	} else if (*p == '+' || *p == '-') {
-		if (!parse_zone_offset(&p, true, &f.zone_min))
+		if ((p = parse_zone_offset(p, true, &f.zone_min)) == NULL)
 			return FEED_NO_DATE;
 	} else if (is_alpha(*p)) {
 		const char *w = p;
@@ -428,7 +566,7 @@ rfc_parse(const char *s)
 		}
 		if ((*p == '+' || *p == '-') && is_digit(p[1]) && have_time) {
 			if (f.zone_min != NO_ZONE ||
-			    !parse_zone_offset(&p, true, &f.zone_min))
+			    (p = parse_zone_offset(p, true, &f.zone_min)) == NULL)
 				return FEED_NO_DATE;
 			continue;
 		}
@@ -472,7 +610,7 @@ rfc_parse(const char *s)
 				if ((*p == '+' || *p == '-') && is_digit(p[1]) &&
 				    (word_eq(w, n, "gmt") || word_eq(w, n, "utc") ||
 				    word_eq(w, n, "ut"))) {
-					if (!parse_zone_offset(&p, false, &f.zone_min))
+					if ((p = parse_zone_offset(p, false, &f.zone_min)) == NULL)
 						return FEED_NO_DATE;
 				}
 			} else {
@@ -481,31 +619,33 @@ rfc_parse(const char *s)
 			continue;
 		}
 		if (is_digit(*p)) {
-			n = count_digits(p);
+			int v;
+
+			n = scan_digits(p, &v);	/* v is exact for the n <= 4 used below */
 			if (p[n] == ':') {		/* h:mm[:ss[.frac]] */
-				if (have_time || n > 2 || count_digits(p + n + 1) != 2)
+				if (have_time || n > 2 || !two_digits_only(p + n + 1))
 					return FEED_NO_DATE;
-				f.hour = digits_at(p, (int)n);
-				f.min = digits_at(p + n + 1, 2);
+				f.hour = v;
+				f.min = two_digits(p + n + 1);
 				p += n + 3;
 				if (*p == ':') {
-					if (count_digits(p + 1) != 2)
+					if (!two_digits_only(p + 1))
 						return FEED_NO_DATE;
-					f.sec = digits_at(p + 1, 2);
+					f.sec = two_digits(p + 1);
 					p += 3;
-					skip_fraction(&p);
+					p = skip_fraction(p);
 				}
 				have_time = true;
 				continue;
 			}
 			if (n == 4 && f.year < 0) {
-				f.year = digits_at(p, 4);
+				f.year = v;
 			} else if (n <= 2 && f.day < 0 && f.year < 0 && !have_time) {
-				f.day = digits_at(p, (int)n);
+				f.day = v;
 			} else if (n <= 2 && f.day < 0 && f.month != 0 && !have_time) {
-				f.day = digits_at(p, (int)n);	/* "2023 Jan 29" */
+				f.day = v;	/* "2023 Jan 29" */
 			} else if (n == 2 && f.year < 0 && f.day >= 0) {
-				f.year = digits_at(p, 2);
+				f.year = v;
 				year2 = true;
 			} else {
 				return FEED_NO_DATE;

@@ -29,6 +29,7 @@ static int parse_entry_cb(const struct feed_entry *e, void *arg);
 static int parse_body_cb(const char *data, size_t len, const char *content_type, void *arg);
 static json_t *json_text(const char *s);
 static json_t *json_date(int64_t t);
+static int parse_push(struct parse_run *run, const char *data, size_t n);
 static void parser_ensure(struct parse_run *run);
 
 /* A JSON string, or null for NULL. */
@@ -94,6 +95,43 @@ parse_entry_cb(const struct feed_entry *e, void *arg)
 }
 
 /* Creates the parser once the charset is known. */
+/* Pushes a read's bytes into the parser. FEEDWATCHD_TEST_CHUNKS="3,1,17,..." (a test
+ * hook) cuts them into pieces of those sizes in turn, so that tests can show that where
+ * the chunks end never changes the result (RELIABILITY RB-02). */
+static int
+parse_push(struct parse_run *run, const char *data, size_t n)
+{
+	static const char *pattern;
+	static const char *next;
+	static bool looked;
+
+	if (!looked) {
+		looked = true;
+		pattern = getenv("FEEDWATCHD_TEST_CHUNKS");
+		if (pattern && (strspn(pattern, "0123456789,") != strlen(pattern) ||
+		    strpbrk(pattern, "123456789") == NULL))
+			pattern = NULL;	/* not a list of sizes, or no size above 0 */
+	}
+	while (pattern && *pattern && n > 0) {
+		char *end;
+		size_t piece;
+
+		if (next == NULL || *next == '\0')
+			next = pattern;
+		piece = strtoul(next, &end, 10);
+		next = *end == ',' ? end + 1 : end;
+		if (piece == 0)
+			continue;
+		if (piece > n)
+			piece = n;
+		if (feed_parser_push(run->parser, data, piece) < 0)
+			return -1;
+		data += piece;
+		n -= piece;
+	}
+	return n > 0 ? feed_parser_push(run->parser, data, n) : 0;
+}
+
 static void
 parser_ensure(struct parse_run *run)
 {
@@ -180,7 +218,7 @@ cmd_parse(int argc, char **argv)
 				status = 1;
 				break;
 			}
-			if (feed_parser_push(run.parser, chunk, (size_t)n) < 0)
+			if (parse_push(&run, chunk, (size_t)n) < 0)
 				break;
 		}
 		if (fd != 0)

@@ -11,8 +11,12 @@
  *      "<" halts the parse. Bare "&" and "<" become "&amp;"/"&lt;", unknown named
  *      references become literal text, invalid UTF-8 becomes U+FFFD, and a raw NUL
  *      becomes a byte libxml2 reports as an invalid character (so the damaged entry is
- *      dropped, not silently truncated);
- *   3. libxml2's push parser with SAX2 callbacks and no tree: a stack of frames tracks
+ *      dropped, not silently truncated). It copies nothing it does not change: runs of
+ *      unchanged bytes go on as slices of the caller's chunk;
+ *   3. libxml2's push parser with SAX2 callbacks and no tree, fed in slices of exactly
+ *      FEED_XML_SLICE bytes whatever the caller's chunks were (libxml2's recovery from
+ *      broken markup depends on how much input it holds, so the same document must
+ *      always reach it cut the same way); a stack of frames tracks
  *      where we are (feed, entry, field), text is captured only inside fields we want,
  *      and each entry is handed to the caller when it closes.
  *
@@ -205,6 +209,7 @@ static size_t prefilter_amp(struct feed_parser *p, const char *s, size_t n, bool
 static bool xml_entity_name(const char *name, size_t len);
 static uint32_t html_entity_cp(const char *name, size_t len);
 static bool utf8_incomplete(const char *s, size_t n);
+static size_t utf8_trim_partial(const char *s, size_t n);
 static char *strip_space(char *s);
 static enum feed_ns ns_of(struct feed_parser *p, const xmlChar *uri);
 static enum feed_tag tag_of(enum feed_ns ns, const char *name);
@@ -1004,6 +1009,20 @@ out:
 #undef PF_REPLACE
 }
 
+/* The length of s[0..n) without a UTF-8 sequence cut short at its end. */
+static size_t
+utf8_trim_partial(const char *s, size_t n)
+{
+	size_t lead = n;
+
+	/* back over at most three continuation bytes to the sequence's first byte */
+	while (lead > 0 && n - lead < 3 && ((unsigned char)s[lead - 1] & 0xc0) == 0x80)
+		lead--;
+	if (lead > 0 && utf8_incomplete(s + lead - 1, n - lead + 1))
+		return lead - 1;
+	return n;
+}
+
 /* True when s[0..n) is the valid beginning of a longer UTF-8 sequence. */
 static bool
 utf8_incomplete(const char *s, size_t n)
@@ -1411,8 +1430,13 @@ capture_end(struct feed_parser *p)
 	const char *base = p->frames[p->field_depth].base;
 
 	p->field = F_NONE;
-	if (p->text.truncated)
+	if (p->text.truncated) {
 		feed_note_error(p, "a text field longer than %zu bytes was cut", p->opts.max_text);
+		/* the cut may have split a character: drop its first bytes too, so that the
+		 * text stays UTF-8 (libxml2 hands out nothing else) */
+		p->text.len = utf8_trim_partial(p->text.data, p->text.len);
+		p->text.data[p->text.len] = '\0';
+	}
 	raw = buf_steal(&p->text);
 	buf_init(&p->text, p->opts.max_text);
 
@@ -2282,9 +2306,11 @@ feed_emit(struct feed_parser *p, struct feed_entry_draft *d)
 	char *id = NULL;
 	int rc;
 
+	/* content, the longest field, is not scanned again: it is captured text, whole
+	 * characters from libxml2 (capture_end trims a cut one) or from jansson, which
+	 * only accepts UTF-8; the fuzzer checks every string of every entry */
 	ensure_utf8(&d->title);
 	ensure_utf8(&d->summary);
-	ensure_utf8(&d->content);
 	ensure_utf8(&d->guid);
 	ensure_utf8(&d->link);
 	for (size_t i = 0; i < d->authors.n; i++)

@@ -31,11 +31,14 @@
 #include <libxml/hash.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
+#include <iconv.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -54,6 +57,8 @@
 #define FEED_MAX_ATTRS		256	/* attributes in one tag (libxml2 checks pairs) */
 #define FEED_AMP_LOOKAHEAD	34	/* "&" + longest entity name we accept + ";" */
 #define FEED_XML_SLICE		(16 * 1024)	/* libxml2 reads the stream in slices this big */
+#define FEED_TEXT_KEEP		(64 * 1024)	/* capture buffer kept between fields */
+#define FEED_PINNED_ENCODINGS	32	/* legacy encodings whose converter stays loaded */
 
 /* Namespaces we know, by URI. */
 enum feed_ns {
@@ -154,7 +159,6 @@ struct feed_parser {
 	int pf_attrs;		/* in PF_TAG: attribute values so far */
 	bool pf_fail;		/* the pre-filter refused the document */
 
-	struct feed_frame frames[FEED_MAX_FRAMES];
 	int depth;		/* number of frames in use */
 	int overflow;		/* elements deeper than FEED_MAX_FRAMES, ignored */
 
@@ -189,6 +193,10 @@ struct feed_parser {
 	 * thousands of identical items costs linear time, not quadratic */
 	struct { uint64_t h; int k; } *dups;
 	size_t dups_cap, dups_n;
+
+	/* last: feed_parser_new leaves it uninitialised (frame_push sets every field of a
+	 * frame it opens), so a small document never touches most of its 6 KB */
+	struct feed_frame frames[FEED_MAX_FRAMES];
 };
 
 static void feed_global_init(void);
@@ -197,12 +205,13 @@ static xmlParserInputPtr feed_refuse_loader_cb(const char *url, const char *id,
 static void feed_silent_cb(void *ctx, const char *msg, ...);
 static int feed_sniff(struct feed_parser *p, bool final);
 static int feed_xml_start(struct feed_parser *p, const char *data, size_t len);	/* bytes used */
+static void encoding_pin(const char *name);
 static int feed_xml_push(struct feed_parser *p, const char *data, size_t len, bool final);
 static void xml_emit(struct feed_parser *p, const char *s, size_t n);
 static void xml_slice(struct feed_parser *p, const char *s, size_t n, bool last);
 static void prefilter_init(void);
-static size_t prefilter_scan(const unsigned char *s, size_t i, size_t n, const uint8_t *stop,
-    char c1, char c2, char c3, char c4, bool high);
+static inline size_t prefilter_scan(const unsigned char *s, size_t i, size_t n,
+    const uint8_t *stop, const char c[6], bool high);
 static void feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final);
 static size_t prefilter_amp(struct feed_parser *p, const char *s, size_t n, bool final,
     const char **rep, size_t *replen);
@@ -318,7 +327,9 @@ feed_silent_cb(void *ctx, const char *msg, ...)
 struct feed_parser *
 feed_parser_new(const struct feed_parser_options *opts, feed_entry_cb cb, void *arg)
 {
-	struct feed_parser *p = xcalloc(1, sizeof *p);
+	struct feed_parser *p = xmalloc(sizeof *p);
+
+	memset(p, 0, offsetof(struct feed_parser, frames));
 
 	feed_global_init();
 	if (opts)
@@ -614,6 +625,32 @@ xmldecl_encoding(const char *s, size_t n, char *out, size_t outlen)
 	return true;
 }
 
+/* Keeps glibc's converter module for a legacy encoding loaded for the life of the
+ * process. libxml2 opens an iconv converter per document and closes it at the end; when
+ * the last converter of an encoding closes, glibc unloads its gconv module, so every
+ * fetch of a windows-1252 or Shift_JIS feed mapped, relocated and unmapped a shared
+ * library (in a profile of small real-world feeds, more time than the parse itself).
+ * One converter held per encoding name keeps the module resident; later opens only
+ * take a reference. At most FEED_PINNED_ENCODINGS names (a hostile feed cannot make us
+ * hold more), failures included, so an unknown name is not retried. */
+static void
+encoding_pin(const char *name)
+{
+	static struct { char name[32]; iconv_t cd; } pinned[FEED_PINNED_ENCODINGS];
+	static size_t n_pinned;
+
+	if (name == NULL || name[0] == '\0' || strlen(name) >= sizeof pinned[0].name)
+		return;
+	for (size_t i = 0; i < n_pinned; i++)
+		if (strcasecmp(pinned[i].name, name) == 0)
+			return;
+	if (n_pinned == FEED_PINNED_ENCODINGS)
+		return;
+	strcpy(pinned[n_pinned].name, name);
+	pinned[n_pinned].cd = iconv_open("UTF-8", name);	/* (iconv_t)-1 when unknown */
+	n_pinned++;
+}
+
 /* Creates the push parser for the encoding the first bytes and the caller ask for. */
 static int
 feed_xml_start(struct feed_parser *p, const char *data, size_t len)
@@ -657,6 +694,8 @@ feed_xml_start(struct feed_parser *p, const char *data, size_t len)
 	} else {
 		p->utf8 = p->ascii_compat = true;
 	}
+	if (!p->utf8 && !bom16 && !zeros)
+		encoding_pin(override ? override : declared);
 
 	/* UTF-16/32: libxml2 detects the encoding (and skips the BOM) from the first four
 	 * bytes given at creation */
@@ -717,6 +756,8 @@ xml_emit(struct feed_parser *p, const char *s, size_t n)
 
 	if (n == 0 || p->failed || p->stopped || p->pf_fail)
 		return;
+	if (stage->cap == 0)
+		buf_reserve(stage, FEED_XML_SLICE);	/* its size for good: no regrowth */
 	if (stage->len > 0) {
 		size_t take = FEED_XML_SLICE - stage->len;
 		if (take > n)
@@ -780,22 +821,26 @@ prefilter_init(void)
 		}
 }
 
-/* Returns the index of the first byte of s[i..n) in the stop set, which is c1..c4 and,
+/* Returns the index of the first byte of s[i..n) in the stop set, which is c[0..5] and,
  * when high, every byte >= 0x80 (the same set as stop[]). Most of a feed is text with
- * nothing to repair, so SSE2 looks at 16 bytes at a time where it is available. */
-static size_t
-prefilter_scan(const unsigned char *s, size_t i, size_t n, const uint8_t *stop,
-    char c1, char c2, char c3, char c4, bool high)
+ * nothing to repair, so SSE2 looks at 16 bytes at a time where it is available. Inlined,
+ * so that the stop bytes, constants at each call, need no setting up per call. */
+static inline __attribute__((always_inline)) size_t
+prefilter_scan(const unsigned char *s, size_t i, size_t n, const uint8_t *stop, const char c[6],
+    bool high)
 {
 #ifdef __SSE2__
-	const __m128i v1 = _mm_set1_epi8(c1), v2 = _mm_set1_epi8(c2);
-	const __m128i v3 = _mm_set1_epi8(c3), v4 = _mm_set1_epi8(c4);
+	const __m128i v0 = _mm_set1_epi8(c[0]), v1 = _mm_set1_epi8(c[1]);
+	const __m128i v2 = _mm_set1_epi8(c[2]), v3 = _mm_set1_epi8(c[3]);
+	const __m128i v4 = _mm_set1_epi8(c[4]), v5 = _mm_set1_epi8(c[5]);
 
 	while (i + 16 <= n) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
 		__m128i eq = _mm_or_si128(
-		    _mm_or_si128(_mm_cmpeq_epi8(v, v1), _mm_cmpeq_epi8(v, v2)),
-		    _mm_or_si128(_mm_cmpeq_epi8(v, v3), _mm_cmpeq_epi8(v, v4)));
+		    _mm_or_si128(_mm_cmpeq_epi8(v, v0), _mm_cmpeq_epi8(v, v1)),
+		    _mm_or_si128(_mm_cmpeq_epi8(v, v2), _mm_cmpeq_epi8(v, v3)));
+		eq = _mm_or_si128(eq, _mm_or_si128(_mm_cmpeq_epi8(v, v4),
+		    _mm_cmpeq_epi8(v, v5)));
 		unsigned m = (unsigned)_mm_movemask_epi8(eq);
 
 		if (high)
@@ -805,7 +850,7 @@ prefilter_scan(const unsigned char *s, size_t i, size_t n, const uint8_t *stop,
 		i += 16;
 	}
 #else
-	(void)c1, (void)c2, (void)c3, (void)c4, (void)high;
+	(void)c, (void)high;
 #endif
 	while (i < n && !stop[s[i]])
 		i++;
@@ -868,24 +913,24 @@ feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final)
 
 		switch (st) {
 		case PF_TEXT:
-			i = prefilter_scan(s, i, n, stop[PF_TEXT], '&', '<', '\0', '\0', utf8);
+			i = prefilter_scan(s, i, n, stop[PF_TEXT], "&<\0\0\0\0", utf8);
 			break;
 		case PF_TAG:
-			if (quote)	/* an attribute value: skip to its end */
-				i = prefilter_scan(s, i, n, stop[quote == '"' ? PF_DQUOTE : PF_SQUOTE],
-				    quote, '<', '&', '\0', utf8);
+			if (quote == '"')	/* an attribute value: skip to its end */
+				i = prefilter_scan(s, i, n, stop[PF_DQUOTE], "\"<&\0\0\0", utf8);
+			else if (quote)
+				i = prefilter_scan(s, i, n, stop[PF_SQUOTE], "'<&\0\0\0", utf8);
 			else
-				while (i < n && !stop[PF_TAG][s[i]])
-					i++;
+				i = prefilter_scan(s, i, n, stop[PF_TAG], "&<\"'>\0", utf8);
 			break;
 		case PF_CDATA:
-			i = prefilter_scan(s, i, n, stop[PF_CDATA], ']', ']', ']', ']', utf8);
+			i = prefilter_scan(s, i, n, stop[PF_CDATA], "]]]]]]", utf8);
 			break;
 		case PF_COMMENT:
-			i = prefilter_scan(s, i, n, stop[PF_COMMENT], '-', '-', '-', '-', utf8);
+			i = prefilter_scan(s, i, n, stop[PF_COMMENT], "------", utf8);
 			break;
 		case PF_PI:
-			i = prefilter_scan(s, i, n, stop[PF_PI], '?', '?', '?', '?', utf8);
+			i = prefilter_scan(s, i, n, stop[PF_PI], "??????", utf8);
 			break;
 		default:
 			break;
@@ -1437,8 +1482,13 @@ capture_end(struct feed_parser *p)
 		p->text.len = utf8_trim_partial(p->text.data, p->text.len);
 		p->text.data[p->text.len] = '\0';
 	}
-	raw = buf_steal(&p->text);
-	buf_init(&p->text, p->opts.max_text);
+	/* an exact-size copy: the capture buffer keeps its room for the next field (no
+	 * chain of reallocations per field), unless one huge field made it big */
+	raw = xstrndup(p->text.data ? p->text.data : "", p->text.len);
+	if (p->text.cap > FEED_TEXT_KEEP)
+		buf_free(&p->text);
+	else
+		buf_reset(&p->text);
 
 	switch (field) {
 	case F_TITLE:
@@ -2306,11 +2356,16 @@ feed_emit(struct feed_parser *p, struct feed_entry_draft *d)
 	char *id = NULL;
 	int rc;
 
-	/* content, the longest field, is not scanned again: it is captured text, whole
-	 * characters from libxml2 (capture_end trims a cut one) or from jansson, which
-	 * only accepts UTF-8; the fuzzer checks every string of every entry */
+	/* summary and content, the long fields, are captured text as libxml2 gave it: when
+	 * the pre-filter has made every byte of a UTF-8 document valid, that text is whole
+	 * characters (capture_end trims one a cut split), so it is not scanned again. In any
+	 * other encoding libxml2's converter decides, and a bogus encoding name makes it
+	 * pass bytes through as they are: check them (the fuzzer found that) */
+	if (!(p->mode == MODE_XML && p->utf8 && p->ascii_compat)) {
+		ensure_utf8(&d->summary);
+		ensure_utf8(&d->content);
+	}
 	ensure_utf8(&d->title);
-	ensure_utf8(&d->summary);
 	ensure_utf8(&d->guid);
 	ensure_utf8(&d->link);
 	for (size_t i = 0; i < d->authors.n; i++)

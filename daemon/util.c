@@ -113,6 +113,17 @@ buf_append(struct buf *b, const void *p, size_t n)
 	return rc;
 }
 
+void
+buf_reserve(struct buf *b, size_t n)
+{
+	if (b->cap < n + 1) {
+		b->data = xrealloc(b->data, n + 1);
+		if (b->cap == 0)
+			b->data[0] = '\0';
+		b->cap = n + 1;
+	}
+}
+
 int
 buf_appendc(struct buf *b, char c)
 {

@@ -34,6 +34,8 @@ struct buf {
 void buf_init(struct buf *b, size_t limit);
 /* Appends n bytes; returns 0, or -1 when the limit cut the append short. */
 int buf_append(struct buf *b, const void *p, size_t n);
+/* Makes room for n bytes (and the NUL) at once, for a buffer whose size is known. */
+void buf_reserve(struct buf *b, size_t n);
 int buf_appendc(struct buf *b, char c);
 int buf_appends(struct buf *b, const char *s);
 void buf_reset(struct buf *b);

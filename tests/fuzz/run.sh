@@ -32,7 +32,10 @@ mkdir -p "$out/corpus" "$out/crashes"
 log=$out/fuzz.log
 before=$(ls "$out/crashes" | wc -l)
 
-common=(-max_total_time="$secs" -rss_limit_mb=512 -timeout=10 -max_len=65536
+# -rss_limit_mb is for the whole process, which ASan's quarantine and a large corpus grow
+# past 512 MB in a long run (a false "oom" finding that parses in 60 MB alone);
+# -malloc_limit_mb still catches one input asking for too much at once.
+common=(-max_total_time="$secs" -rss_limit_mb=2048 -malloc_limit_mb=512 -timeout=10 -max_len=65536
 	-dict="$PWD/tests/fuzz/feed.dict" -artifact_prefix="$out/crashes/" -print_final_stats=1
 	-use_value_profile=1)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}

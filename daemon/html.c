@@ -522,16 +522,23 @@ html_push_clean(struct html_state *st, const char *s, size_t n, bool more)
 static bool
 html_markup_n(const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		char c;
+	/* from one '<' or '&' to the next (memchr is vectorised; most text has few), each
+	 * kind searched again only after it was looked at, so the scan stays linear */
+	const char *lt = memchr(s, '<', n), *amp = memchr(s, '&', n);
 
-		if (s[i] == '<' && i + 1 < n) {
-			c = s[i + 1];
-			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '/' ||
-			    c == '!')
+	while (lt || amp) {
+		size_t i = (size_t)((lt && (!amp || lt < amp) ? lt : amp) - s);
+
+		if (s[i] == '<') {
+			char c = i + 1 < n ? s[i + 1] : ' ';
+
+			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '/' || c == '!')
 				return true;
-		} else if (s[i] == '&' && html_entity_syntax(s + i, n - i)) {
-			return true;
+			lt = i + 1 < n ? memchr(s + i + 1, '<', n - i - 1) : NULL;
+		} else {
+			if (html_entity_syntax(s + i, n - i))
+				return true;
+			amp = i + 1 < n ? memchr(s + i + 1, '&', n - i - 1) : NULL;
 		}
 	}
 	return false;

@@ -66,6 +66,19 @@ if [ "${BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind >/dev/null; then
 		echo "RESULT callgrind parser=$mode ir=$ir bytes=$sbytes" >>"$results"
 		awk -v ir="$ir" -v b="$sbytes" -v m="$mode" 'BEGIN { printf "  %-6s %14d Ir  %6.1f Ir/byte\n", m, ir, ir / b }'
 	done
+	if [ ${#real[@]} -gt 0 ]; then
+		rbytes=$("$bench" --skip-malformed --repeat-to 2000000 --once bare "${real[@]}" |
+			sed -n 's/.*bytes=\([0-9]*\).*/\1/p')
+		for mode in ours bare; do
+			valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.real.$mode" \
+				--toggle-collect="bench_pass_$mode" "$bench" --skip-malformed \
+				--repeat-to 2000000 --once "$mode" "${real[@]}" \
+				>"$out/callgrind.real.$mode.log" 2>&1
+			ir=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$out/callgrind.real.$mode.log" | tail -1)
+			echo "RESULT callgrind-real parser=$mode ir=$ir bytes=$rbytes" >>"$results"
+			awk -v ir="$ir" -v b="$rbytes" -v m="$mode" 'BEGIN { printf "  %-6s %14d Ir  %6.1f Ir/byte  (real-world set, %.1f MB)\n", m, ir, ir / b, b / 1e6 }'
+		done
+	fi
 	if [ -x "$SFEED" ]; then
 		cat "${sample[@]}" | valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.sfeed" \
 			"$SFEED" >/dev/null 2>"$out/callgrind.sfeed.log"
@@ -105,9 +118,13 @@ awk '
 	    p["bytes"] / 1e6, p["hwm_kb"] / 1024, p["base_kb"] / 1024,
 	    (p["hwm_kb"] / 1024 < 32 && p["ok"]) ? "  ok" : "  BELOW GOAL")
 }
-/^RESULT callgrind/ {
+/^RESULT callgrind / {
 	for (i = 3; i <= NF; i++) { split($i, kv, "="); c[kv[1]] = kv[2] }
 	irb[c["parser"]] = c["ir"] / c["bytes"]
+}
+/^RESULT callgrind-real / {
+	for (i = 3; i <= NF; i++) { split($i, kv, "="); c[kv[1]] = kv[2] }
+	irr[c["parser"]] = c["ir"] / c["bytes"]
 }
 END {
 	if (peak != "") print peak
@@ -116,4 +133,7 @@ END {
 		if ("sfeed" in irb) s = s sprintf(", sfeed %.1f", irb["sfeed"])
 		print s sprintf("; bare/ours %.2f", irb["bare"] / irb["ours"])
 	}
+	if ("ours" in irr)
+		printf "  Ir/byte (callgrind, real-world set): ours %.1f, bare %.1f; bare/ours %.2f\n",
+		    irr["ours"], irr["bare"], irr["bare"] / irr["ours"]
 }' "$results"

@@ -32,7 +32,7 @@
 
 /* What one parse produced: deep copies of the entries, the metadata and the result. */
 struct fz_run {
-	struct feed_entry *entries;
+	struct feed_entry **entries;	/* feed_entry_dup() copies */
 	size_t n, cap;
 	int rc;
 	enum feed_format format;
@@ -67,9 +67,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char *fz_dup(const char *s);
-static char **fz_dup_list(char **v, size_t n);
-static void fz_copy_entry(struct feed_entry *dst, const struct feed_entry *src);
-static void fz_free_entry(struct feed_entry *e);
 static void fz_run_free(struct fz_run *r);
 static void fz_check_utf8(const char *s, const char *what);
 static void fz_check_entry(const struct feed_entry *e);
@@ -123,7 +120,7 @@ fz_dump(const char *what, const struct fz_run *r)
 	    what, r->rc, (int)r->format, r->bozo, r->ttl_minutes, r->n_entries,
 	    r->title ? r->title : "(null)", r->link ? r->link : "(null)");
 	for (size_t i = 0; i < r->n; i++) {
-		const struct feed_entry *e = &r->entries[i];
+		const struct feed_entry *e = r->entries[i];
 		fprintf(stderr, "  [%zu] id [%s] title [%s] link [%s] published %lld updated %lld\n"
 		    "       summary [%.200s] content [%.200s]\n", i, e->id,
 		    e->title ? e->title : "(null)", e->link ? e->link : "(null)",
@@ -146,75 +143,11 @@ fz_dup(const char *s)
 	return s ? xstrdup(s) : NULL;
 }
 
-static char **
-fz_dup_list(char **v, size_t n)
-{
-	char **out;
-
-	if (n == 0)
-		return NULL;
-	if (v == NULL)
-		fz_fail("list pointer NULL with %zu elements", n);
-	out = xcalloc(n, sizeof *out);
-	for (size_t i = 0; i < n; i++)
-		out[i] = fz_dup(v[i]);
-	return out;
-}
-
-static void
-fz_copy_entry(struct feed_entry *dst, const struct feed_entry *src)
-{
-	memset(dst, 0, sizeof *dst);
-	dst->id = fz_dup(src->id);
-	dst->title = fz_dup(src->title);
-	dst->link = fz_dup(src->link);
-	dst->summary = fz_dup(src->summary);
-	dst->content = fz_dup(src->content);
-	dst->published = src->published;
-	dst->updated = src->updated;
-	dst->n_authors = src->n_authors;
-	dst->authors = fz_dup_list(src->authors, src->n_authors);
-	dst->n_categories = src->n_categories;
-	dst->categories = fz_dup_list(src->categories, src->n_categories);
-	dst->n_enclosures = src->n_enclosures;
-	if (src->n_enclosures > 0) {
-		if (src->enclosures == NULL)
-			fz_fail("enclosures NULL with %zu elements", src->n_enclosures);
-		dst->enclosures = xcalloc(src->n_enclosures, sizeof *dst->enclosures);
-		for (size_t i = 0; i < src->n_enclosures; i++) {
-			dst->enclosures[i].url = fz_dup(src->enclosures[i].url);
-			dst->enclosures[i].type = fz_dup(src->enclosures[i].type);
-			dst->enclosures[i].length = src->enclosures[i].length;
-		}
-	}
-}
-
-static void
-fz_free_entry(struct feed_entry *e)
-{
-	free(e->id);
-	free(e->title);
-	free(e->link);
-	free(e->summary);
-	free(e->content);
-	for (size_t i = 0; i < e->n_authors; i++)
-		free(e->authors[i]);
-	free(e->authors);
-	for (size_t i = 0; i < e->n_categories; i++)
-		free(e->categories[i]);
-	free(e->categories);
-	for (size_t i = 0; i < e->n_enclosures; i++) {
-		free(e->enclosures[i].url);
-		free(e->enclosures[i].type);
-	}
-	free(e->enclosures);
-}
-
 static void
 fz_run_free(struct fz_run *r)
 {
 	for (size_t i = 0; i < r->n; i++)
-		fz_free_entry(&r->entries[i]);
+		feed_entry_free(r->entries[i]);
 	free(r->entries);
 	free(r->title);
 	free(r->link);
@@ -275,7 +208,7 @@ fz_collect_cb(const struct feed_entry *e, void *arg)
 		r->cap = r->cap ? r->cap * 2 : 8;
 		r->entries = xreallocarray(r->entries, r->cap, sizeof *r->entries);
 	}
-	fz_copy_entry(&r->entries[r->n++], e);
+	r->entries[r->n++] = feed_entry_dup(e);
 	if (r->stop_after && r->n >= r->stop_after)
 		return -1;
 	return 0;
@@ -441,7 +374,7 @@ fz_compare(const struct fz_run *a, const struct fz_run *b)
 	if (a->n != b->n)
 		fz_fail("entry count: one-shot %zu / chunked %zu", a->n, b->n);
 	for (size_t i = 0; i < a->n; i++)
-		fz_compare_entry(i, &a->entries[i], &b->entries[i]);
+		fz_compare_entry(i, a->entries[i], b->entries[i]);
 	if (a->format != b->format)
 		fz_fail("format: one-shot %d / chunked %d", (int)a->format, (int)b->format);
 	if (a->bozo != b->bozo)
@@ -473,7 +406,7 @@ fz_check_unique_ids(const struct fz_run *r)
 		return;
 	ids = xcalloc(r->n, sizeof *ids);
 	for (size_t i = 0; i < r->n; i++)
-		ids[i] = r->entries[i].id;
+		ids[i] = r->entries[i]->id;
 	qsort(ids, r->n, sizeof *ids, fz_strcmp_cb);
 	for (size_t i = 1; i < r->n; i++)
 		if (strcmp(ids[i - 1], ids[i]) == 0)

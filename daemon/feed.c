@@ -276,7 +276,19 @@ static const char *const ns_uris[] = {
 	[NS_XML] = "http://www.w3.org/XML/1998/namespace",
 };
 
-/* pf_stop[utf8][state][byte]: the bytes the pre-filter must look at (prefilter_init) */
+/* The bytes the pre-filter must look at in each lexical state, six per state (repeated to
+ * fill): the SSE2 scan compares with them, prefilter_init builds pf_stop from them. NUL is
+ * one in text and tags (see feed_prefilter), not in CDATA, comments and PIs. */
+static const char pf_stop_bytes[PF_NSTATES][6] = {
+	[PF_TEXT] = { '&', '<', 0, 0, 0, 0 },
+	[PF_TAG] = { '&', '<', '"', '\'', '>', 0 },
+	[PF_CDATA] = { ']', ']', ']', ']', ']', ']' },
+	[PF_COMMENT] = { '-', '-', '-', '-', '-', '-' },
+	[PF_PI] = { '?', '?', '?', '?', '?', '?' },
+	[PF_DQUOTE] = { '"', '<', '&', 0, 0, 0 },
+	[PF_SQUOTE] = { '\'', '<', '&', 0, 0, 0 },
+};
+/* pf_stop[utf8][state][byte]: the same sets as tables, plus every byte >= 0x80 in UTF-8 */
 static uint8_t pf_stop[2][PF_NSTATES][256];
 static xmlHashTablePtr html_entities;	/* name -> xmlEntity, built on demand, kept */
 
@@ -799,23 +811,15 @@ xml_slice(struct feed_parser *p, const char *s, size_t n, bool last)
 	}
 }
 
-/* Builds pf_stop: for each lexical state, the bytes the pre-filter must look at. In a
- * UTF-8 document every byte >= 0x80 is checked; in a legacy single-byte encoding such
- * bytes are characters libxml2 converts. */
+/* Builds pf_stop from pf_stop_bytes. In a UTF-8 document every byte >= 0x80 is checked
+ * too; in a legacy single-byte encoding such bytes are characters libxml2 converts. */
 static void
 prefilter_init(void)
 {
-	static const char *const stops[PF_NSTATES] = {
-		[PF_TEXT] = "&<", [PF_TAG] = "&<\"'>", [PF_CDATA] = "]",
-		[PF_COMMENT] = "-", [PF_PI] = "?", [PF_DQUOTE] = "\"<&", [PF_SQUOTE] = "'<&",
-	};
-
 	for (int utf8 = 0; utf8 < 2; utf8++)
 		for (int st = 0; st < PF_NSTATES; st++) {
-			for (const char *c = stops[st]; *c; c++)
-				pf_stop[utf8][st][(unsigned char)*c] = 1;
-			if (st == PF_TEXT || st == PF_TAG || st == PF_DQUOTE || st == PF_SQUOTE)
-				pf_stop[utf8][st][0] = 1;	/* NUL: see feed_prefilter */
+			for (int k = 0; k < 6; k++)
+				pf_stop[utf8][st][(unsigned char)pf_stop_bytes[st][k]] = 1;
 			for (int b = 0x80; utf8 && b < 0x100; b++)
 				pf_stop[utf8][st][b] = 1;
 		}
@@ -913,24 +917,24 @@ feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final)
 
 		switch (st) {
 		case PF_TEXT:
-			i = prefilter_scan(s, i, n, stop[PF_TEXT], "&<\0\0\0\0", utf8);
+			i = prefilter_scan(s, i, n, stop[PF_TEXT], pf_stop_bytes[PF_TEXT], utf8);
 			break;
 		case PF_TAG:
 			if (quote == '"')	/* an attribute value: skip to its end */
-				i = prefilter_scan(s, i, n, stop[PF_DQUOTE], "\"<&\0\0\0", utf8);
+				i = prefilter_scan(s, i, n, stop[PF_DQUOTE], pf_stop_bytes[PF_DQUOTE], utf8);
 			else if (quote)
-				i = prefilter_scan(s, i, n, stop[PF_SQUOTE], "'<&\0\0\0", utf8);
+				i = prefilter_scan(s, i, n, stop[PF_SQUOTE], pf_stop_bytes[PF_SQUOTE], utf8);
 			else
-				i = prefilter_scan(s, i, n, stop[PF_TAG], "&<\"'>\0", utf8);
+				i = prefilter_scan(s, i, n, stop[PF_TAG], pf_stop_bytes[PF_TAG], utf8);
 			break;
 		case PF_CDATA:
-			i = prefilter_scan(s, i, n, stop[PF_CDATA], "]]]]]]", utf8);
+			i = prefilter_scan(s, i, n, stop[PF_CDATA], pf_stop_bytes[PF_CDATA], utf8);
 			break;
 		case PF_COMMENT:
-			i = prefilter_scan(s, i, n, stop[PF_COMMENT], "------", utf8);
+			i = prefilter_scan(s, i, n, stop[PF_COMMENT], pf_stop_bytes[PF_COMMENT], utf8);
 			break;
 		case PF_PI:
-			i = prefilter_scan(s, i, n, stop[PF_PI], "??????", utf8);
+			i = prefilter_scan(s, i, n, stop[PF_PI], pf_stop_bytes[PF_PI], utf8);
 			break;
 		default:
 			break;

@@ -57,7 +57,8 @@
 #define FEED_MAX_ATTRS		256	/* attributes in one tag (libxml2 checks pairs) */
 #define FEED_AMP_LOOKAHEAD	34	/* "&" + longest entity name we accept + ";" */
 #define FEED_XML_SLICE		(16 * 1024)	/* libxml2 reads the stream in slices this big */
-#define FEED_TEXT_KEEP		(64 * 1024)	/* capture buffer kept between fields */
+#define FEED_TEXT_KEEP		(256 * 1024)	/* capture buffer kept between fields */
+#define FEED_IDS_KEEP		1024	/* a spare parser keeps an id table this big */
 #define FEED_PINNED_ENCODINGS	32	/* legacy encodings whose converter stays loaded */
 
 /* Namespaces we know, by URI. */
@@ -336,11 +337,63 @@ feed_silent_cb(void *ctx, const char *msg, ...)
 {
 }
 
+/* The last parser freed, with its buffers, for the next feed_parser_new. The daemon parses
+ * document after document; allocating and freeing the same buffers for each made glibc
+ * give the top of its heap back to the kernel at one free and fault it in again at the
+ * next document (page faults are dear on a virtual machine: in a profile of small feeds,
+ * a fifth of the parse time). What it keeps is bounded (spare_keep). The process is
+ * single-threaded (like url.c's memo). */
+static struct feed_parser *parser_spare;
+
+/* Buffers that outgrew what a spare parser keeps are freed; the rest are emptied. */
+static void
+spare_keep(struct buf *b, size_t keep)
+{
+	if (b->cap > keep)
+		buf_free(b);
+	else
+		buf_reset(b);
+}
+
+void
+feed_parser_spare_drop(void)
+{
+	struct feed_parser *p = parser_spare;
+
+	if (p == NULL)
+		return;
+	parser_spare = NULL;
+	buf_free(&p->sniff);
+	buf_free(&p->json);
+	buf_free(&p->pf_tail);
+	buf_free(&p->pf_join);
+	buf_free(&p->xml_stage);
+	buf_free(&p->text);
+	free(p->ids);
+	free(p);
+}
+
 struct feed_parser *
 feed_parser_new(const struct feed_parser_options *opts, feed_entry_cb cb, void *arg)
 {
-	struct feed_parser *p = xmalloc(sizeof *p);
+	struct feed_parser *p = parser_spare;
+	struct buf kept[6];
+	uint64_t *ids = NULL;
+	size_t ids_cap = 0;
 
+	if (p) {
+		/* the buffers survive the reset below; the id table is emptied */
+		parser_spare = NULL;
+		kept[0] = p->sniff, kept[1] = p->json, kept[2] = p->pf_tail;
+		kept[3] = p->pf_join, kept[4] = p->xml_stage, kept[5] = p->text;
+		ids = p->ids, ids_cap = p->ids_cap;
+		if (ids)
+			memset(ids, 0, ids_cap * sizeof *ids);
+	} else {
+		p = xmalloc(sizeof *p);
+		for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+			buf_init(&kept[i], 0);
+	}
 	memset(p, 0, offsetof(struct feed_parser, frames));
 
 	feed_global_init();
@@ -354,12 +407,11 @@ feed_parser_new(const struct feed_parser_options *opts, feed_entry_cb cb, void *
 	p->opts.charset = p->charset;
 	p->cb = cb;
 	p->cb_arg = arg;
-	buf_init(&p->sniff, 0);
-	buf_init(&p->json, FEED_MAX_JSON);
-	buf_init(&p->pf_tail, 0);
-	buf_init(&p->pf_join, 0);
-	buf_init(&p->xml_stage, 0);
-	buf_init(&p->text, p->opts.max_text);
+	p->sniff = kept[0], p->json = kept[1], p->pf_tail = kept[2];
+	p->pf_join = kept[3], p->xml_stage = kept[4], p->text = kept[5];
+	p->json.limit = FEED_MAX_JSON;
+	p->text.limit = p->opts.max_text;
+	p->ids = ids, p->ids_cap = ids_cap;
 	feed_draft_init(&p->draft);
 	return p;
 }
@@ -381,20 +433,25 @@ feed_parser_free(struct feed_parser *p)
 			free(p->frames[i].base);
 	entry_reset(p);
 	feed_draft_clear(&p->draft);
-	buf_free(&p->sniff);
-	buf_free(&p->json);
-	buf_free(&p->pf_tail);
-	buf_free(&p->pf_join);
-	buf_free(&p->xml_stage);
-	buf_free(&p->text);
 	free(p->meta.title);
 	free(p->meta.link);
 	free(p->error);
-	free(p->ids);
 	free(p->dups);
 	free(p->base_url);
 	free(p->charset);
-	free(p);
+	if (p->ids_cap > FEED_IDS_KEEP) {
+		free(p->ids);
+		p->ids = NULL;
+		p->ids_cap = 0;
+	}
+	spare_keep(&p->sniff, FEED_SNIFF_BYTES * 2);
+	spare_keep(&p->json, FEED_TEXT_KEEP);
+	spare_keep(&p->pf_tail, FEED_TEXT_KEEP);
+	spare_keep(&p->pf_join, FEED_TEXT_KEEP + FEED_XML_SLICE);
+	spare_keep(&p->xml_stage, FEED_XML_SLICE + 1);
+	spare_keep(&p->text, FEED_TEXT_KEEP);
+	feed_parser_spare_drop();	/* (a parser freed while another is live) */
+	parser_spare = p;
 }
 
 const struct feed_meta *
@@ -1504,8 +1561,11 @@ capture_end(struct feed_parser *p)
 			raw = NULL;
 		} else if (p->textmode == TM_HTML || p->textmode == TM_XHTML) {
 			v = html_to_line(raw, strlen(raw), p->opts.max_text);
+		} else if (!html_looks_like_markup(raw)) {
+			v = str_squeeze_space(raw);	/* feed_plain_title, without a copy */
+			raw = NULL;
 		} else {
-			v = feed_plain_title(raw, p->opts.max_text);
+			v = html_to_line(raw, strlen(raw), p->opts.max_text);
 		}
 		if (v && *v == '\0') {
 			free(v);
@@ -2357,7 +2417,8 @@ int
 feed_emit(struct feed_parser *p, struct feed_entry_draft *d)
 {
 	struct feed_entry e;
-	char *id = NULL;
+	const char *id = NULL;
+	char *own_id = NULL;	/* a fallback id; guid and link are used where they are */
 	int rc;
 
 	/* summary and content, the long fields, are captured text as libxml2 gave it: when
@@ -2381,27 +2442,28 @@ feed_emit(struct feed_parser *p, struct feed_entry_draft *d)
 		ensure_utf8(&d->enclosures[i].type);
 	}
 	if (d->guid && !str_is_blank(d->guid) && ids_insert(p, d->guid))
-		id = xstrdup(d->guid);
+		id = d->guid;
 	else if (d->link && ids_insert(p, d->link))
-		id = xstrdup(d->link);
+		id = d->link;
 	else {
 		char *h = hash_id(d);
 		if (ids_insert(p, h))
-			id = h;
+			id = own_id = h;
 		else {
 			int *k = dup_counter(p, id_hash(h));
-			while (id == NULL) {
+			while (own_id == NULL) {
 				char *alt = xasprintf("%s#%d", h, ++*k);
 				if (ids_insert(p, alt))
-					id = alt;
+					own_id = alt;
 				else
 					free(alt);
 			}
+			id = own_id;
 			free(h);
 		}
 	}
 	e = (struct feed_entry){
-		.id = id, .title = d->title, .link = d->link, .summary = d->summary,
+		.id = (char *)id, .title = d->title, .link = d->link, .summary = d->summary,
 		.content = d->content, .published = d->published, .updated = d->updated,
 		.authors = d->authors.v, .n_authors = d->authors.n,
 		.categories = d->categories.v, .n_categories = d->categories.n,
@@ -2409,7 +2471,7 @@ feed_emit(struct feed_parser *p, struct feed_entry_draft *d)
 	};
 	p->meta.n_entries++;
 	rc = p->cb ? p->cb(&e, p->cb_arg) : 0;
-	free(id);
+	free(own_id);
 	feed_draft_clear(d);
 	/* stopping libxml2 here would free the input its caller is still reading (the
 	 * attributes of the element being started): the SAX callbacks ignore everything

@@ -38,6 +38,10 @@ int feed_emit(struct feed_parser *p, struct feed_entry_draft *d);
 void feed_note_error(struct feed_parser *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Frees the spare parser feed_parser_free keeps for the next feed_parser_new (tests: a
+ * parse that starts from fresh memory, to compare with one that reuses it). */
+void feed_parser_spare_drop(void);
+
 struct feed_meta *feed_meta_mut(struct feed_parser *p);
 const char *feed_base_url(const struct feed_parser *p);
 

@@ -17,8 +17,12 @@
  * The feed parser calls url_resolve() for every link, so the common cases are cheap
  * (tests/unit/test_url_fast.c compares every result with the plain implementation):
  * a link with nothing to clean is copied once, a plain http(s) URL is checked by hand
- * against a subset of what curl accepts (url_parses_fast()), and the last base is
- * cleaned and checked once, not once per link (base_memo). */
+ * against a subset of what curl accepts (url_parses_fast()), the last base is cleaned
+ * and checked once, not once per link (base_memo), and a relative reference of
+ * printable ASCII against a plain http(s) base ("/a/b.html", "b.html", "../x?q", "?q",
+ * "#f") is joined by hand into the very string curl would give (url_resolve_fast();
+ * curl still resolves "//host/x", dot segments left after the join, and the rest):
+ * a few hundred instructions instead of tens of thousands. */
 #include "url.h"
 
 #include <curl/curl.h>
@@ -55,16 +59,26 @@ struct url_base_memo {
 	char *raw;		/* the base exactly as passed in; NULL: empty memo */
 	char *clean;		/* url_clean(raw), NULL when blank or too long */
 	bool usable;		/* clean is an absolute http/https/ftp URL curl accepts */
+	char *join;		/* curl's spelling of clean without its fragment, when
+				 * url_resolve_fast() may use it (url_base_join()); or NULL */
+	size_t join_len;	/* strlen(join) */
+	size_t origin;		/* length of "scheme://host[:port]" in join */
+	size_t path_end;	/* where the path ends in join ('?' or the end) */
+	bool fragment;		/* clean has a fragment that curl keeps (not "#" alone) */
 };
 
 static struct url_base_memo base_memo;
 
 static bool url_clean_keeps(unsigned char c);
+static bool url_printable(const char *s);
 static char *url_clean(const char *s);
 static enum url_scheme url_scheme_of(const char *s);
 static bool url_parses_fast(const char *url, bool http_only);
 static bool url_parses(const char *url, bool http_only);
+static bool url_dot_segment(const char *path, size_t n);
+static void url_base_join(struct url_base_memo *m);
 static const struct url_base_memo *url_base_lookup(const char *base);
+static char *url_resolve_fast(const struct url_base_memo *m, const char *ref);
 static char *url_resolve_curl(const char *base, const char *ref);
 static bool tracking_param(const char *p, size_t n);
 
@@ -73,6 +87,18 @@ static bool
 url_clean_keeps(unsigned char c)
 {
 	return c > 0x20 && c < 0x7f;
+}
+
+/* True when s is 1 to URL_MAX_LEN bytes of printable ASCII: url_clean() copies it as it
+ * is, and url_resolve_fast() takes no other reference. */
+static bool
+url_printable(const char *s)
+{
+	const char *p = s;
+
+	while (url_clean_keeps((unsigned char)*p))
+		p++;
+	return *p == '\0' && p != s && p - s <= URL_MAX_LEN;
 }
 
 /* Trims and cleans a reference as described at the top; NULL when nothing is left.
@@ -245,6 +271,69 @@ url_parses(const char *url, bool http_only)
 	return ok;
 }
 
+/* True when the path path[0..n) has a segment "." or "..": the only segments curl's
+ * dedotdotify() (libcurl 7.88) rewrites in a path that starts with '/' and holds no '?'
+ * (it copies every other segment as it is, "%2e" and ".x" included). */
+static bool
+url_dot_segment(const char *path, size_t n)
+{
+	const char *p = memchr(path, '.', n), *end = path + n;
+
+	for (; p != NULL; p = memchr(p + 1, '.', (size_t)(end - p - 1))) {
+		if (p != path && p[-1] != '/')
+			continue;	/* not the first byte of a segment */
+		if (p + 1 == end || p[1] == '/' ||
+		    (p[1] == '.' && (p + 2 == end || p[2] == '/')))
+			return true;
+	}
+	return false;
+}
+
+/* Spells m->clean as curl would give it back, for url_resolve_fast(), when the base is a
+ * URL url_parses_fast() takes as http/https and its path has no dot segment; leaves
+ * m->join NULL otherwise. What curl 7.88 does with such a base (parseurl(), then
+ * curl_url_get(CURLUPART_URL)): the scheme in lower case; host and port as written (a
+ * host that starts with a letter is neither an IPv4 number to normalise nor has a '%'
+ * to decode, and the port has no leading zero to drop); an empty path becomes "/"; the
+ * fragment starts at the first '#' and the query at the first '?' before it, and either
+ * is dropped when empty ("?" or "#" alone). The fragment is left out of join: a '#'
+ * reference replaces it, and any other reference goes to curl when there is one. */
+static void
+url_base_join(struct url_base_memo *m)
+{
+	const char *s = m->clean, *host, *path, *q;
+	size_t plen, qlen;
+	struct buf b;
+
+	m->join = NULL;
+	if (!url_parses_fast(s, true))
+		return;
+	host = strchr(s, ':') + 3;
+	path = host + strcspn(host, "/?#");
+	plen = strcspn(path, "?#");
+	if (url_dot_segment(path, plen))
+		return;
+	buf_init(&b, 0);
+	buf_appends(&b, host - s == 8 ? "https://" : "http://");
+	buf_append(&b, host, (size_t)(path - host));
+	m->origin = b.len;
+	if (plen <= 1)
+		buf_appendc(&b, '/');
+	else
+		buf_append(&b, path, plen);
+	m->path_end = b.len;
+	q = path + plen;
+	if (*q == '?') {
+		qlen = strcspn(q, "#");
+		if (qlen > 1)
+			buf_append(&b, q, qlen);
+		q += qlen;
+	}
+	m->fragment = q[0] == '#' && q[1] != '\0';
+	m->join_len = b.len;
+	m->join = buf_steal(&b);
+}
+
 /* The memo entry for base (not NULL), filled now if base is not the last one seen. */
 static const struct url_base_memo *
 url_base_lookup(const char *base)
@@ -255,11 +344,125 @@ url_base_lookup(const char *base)
 		return m;
 	free(m->raw);
 	free(m->clean);
+	free(m->join);
 	m->raw = xstrdup(base);
 	m->clean = url_clean(base);
 	m->usable = m->clean != NULL && url_scheme_of(m->clean) == SCHEME_HIER &&
 	    url_parses(m->clean, false);
+	m->join = NULL;
+	if (m->usable)
+		url_base_join(m);
 	return m;
+}
+
+/* Resolves the relative reference ref, printable ASCII (url_printable()), against the
+ * memo's base by hand, with the result url_resolve_curl() would give, byte for byte;
+ * NULL means "ask curl", never "invalid". The base is m->join (see url_base_join()).
+ * Other bytes are left to curl: concat_url() would percent-encode them. The reference:
+ *  - "#f": url_resolve_curl() appends it to curl's spelling of the base without its
+ *    fragment, and url_clean() finds nothing to change in two clean strings joined.
+ *  - Anything else only when the base has no fragment (curl 7.88's concat_url() would
+ *    look for '?' and '/' in it), the reference has no ':' before its first '/', '?' or
+ *    '#' (curl would take what precedes it for a scheme) and does not start with "//"
+ *    (a new host, which curl parses and may rewrite). Then it is joined as
+ *    concat_url() does: "/p" replaces the base's path; "?q" its query; any other
+ *    reference replaces what follows the base path's last '/', after one leading "./"
+ *    is skipped and each leading "../" has cut one more segment off the base (never its
+ *    first '/'); a '/' goes between them unless the reference now starts with '/' or
+ *    '?' or the base was cut down to "/" (so "x" against "http://h//a" gives
+ *    "http://h/x", where RFC 3986 would give "http://h//x").
+ *  - curl then parses the joined URL again. Its host is the base's, and the path
+ *    dedotdotify() would rewrite when it has a "." or ".." segment: we leave those to
+ *    curl; the rest comes out as in url_base_join() (an empty path as "/", an empty
+ *    query or fragment dropped).
+ * A result longer than URL_MAX_LEN goes to curl too (url_clean() refuses it there). */
+static char *
+url_resolve_fast(const struct url_base_memo *m, const char *ref)
+{
+	const char *j = m->join, *use = ref, *q, *f;
+	size_t n, end, plen, qlen = 0, flen = 0, len;
+	bool slash = false, root_path;
+	int up = 0;
+	char *out, *o;
+
+	if (j == NULL)
+		return NULL;
+	if (ref[0] == '#') {
+		n = strlen(ref);
+		if (m->join_len + n > URL_MAX_LEN)
+			return NULL;
+		out = xmalloc(m->join_len + n + 1);
+		memcpy(out, j, m->join_len);
+		memcpy(out + m->join_len, ref, n + 1);
+		return out;
+	}
+	if (m->fragment)
+		return NULL;
+	if (ref[strcspn(ref, ":/?#")] == ':')
+		return NULL;
+	if (ref[0] == '/') {
+		if (ref[1] == '/')
+			return NULL;
+		end = m->origin;
+	} else if (ref[0] == '?') {
+		end = m->path_end;
+	} else {
+		/* The base path starts with '/', so there is a last one. */
+		for (end = m->path_end - 1; j[end] != '/'; end--)
+			;
+		root_path = end == m->origin;	/* concat_url(): protsep == NULL */
+		if (use[0] == '.' && use[1] == '/')
+			use += 2;
+		while (use[0] == '.' && use[1] == '.' && use[2] == '/') {
+			up++;
+			use += 3;
+		}
+		while (!root_path && up-- > 0) {
+			size_t k = end;
+
+			while (k > m->origin + 1 && j[k - 1] != '/')
+				k--;
+			if (k == m->origin + 1) {
+				end = k;	/* no '/' left after the first one */
+				break;
+			}
+			end = k - 1;
+		}
+		slash = !(use[0] == '/' || use[0] == '?' ||
+		    (!root_path && end == m->origin + 1));
+	}
+	plen = strcspn(use, "?#");
+	if (url_dot_segment(use, plen))
+		return NULL;
+	q = use + plen;
+	if (*q == '?') {
+		qlen = strcspn(q, "#");
+		f = q + qlen;
+		if (qlen == 1)
+			qlen = 0;
+	} else {
+		f = q;
+	}
+	if (*f == '#' && f[1] != '\0')
+		flen = strlen(f);
+	/* No path at all ("./?q" against "http://h/x"): curl writes "/". */
+	if (end == m->origin && !slash && plen == 0)
+		slash = true;
+	len = end + slash + plen + qlen + flen;
+	if (len > URL_MAX_LEN)
+		return NULL;
+	o = out = xmalloc(len + 1);
+	memcpy(o, j, end);
+	o += end;
+	if (slash)
+		*o++ = '/';
+	memcpy(o, use, plen);
+	o += plen;
+	memcpy(o, q, qlen);
+	o += qlen;
+	memcpy(o, f, flen);
+	o[flen] = '\0';
+	return out;
 }
 
 /* Resolves the relative reference ref against the absolute base with curl; NULL when
@@ -301,11 +504,27 @@ char *
 url_resolve(const char *base, const char *ref)
 {
 	const struct url_base_memo *m;
+	enum url_scheme scheme;
 	char *r, *res;
+	bool plain;
 
-	if (ref == NULL || (r = url_clean(ref)) == NULL)
+	if (ref == NULL)
 		return NULL;
-	switch (url_scheme_of(r)) {
+	/* Most links are printable ASCII, which url_clean() would only copy: classify them
+	 * as they are, and join a relative one by hand, without the copy, when it can be. */
+	plain = url_printable(ref);
+	if (plain) {
+		scheme = url_scheme_of(ref);
+		if (scheme == SCHEME_NONE && base != NULL && (m = url_base_lookup(base))->usable &&
+		    (res = url_resolve_fast(m, ref)) != NULL)
+			return res;
+		r = xstrdup(ref);
+	} else {
+		if ((r = url_clean(ref)) == NULL)
+			return NULL;
+		scheme = url_scheme_of(r);
+	}
+	switch (scheme) {
 	case SCHEME_OPAQUE:
 		return r;
 	case SCHEME_HIER:
@@ -322,7 +541,10 @@ url_resolve(const char *base, const char *ref)
 	/* A relative reference: it needs an absolute, hierarchical base. */
 	if (base == NULL || !(m = url_base_lookup(base))->usable)
 		return r;
-	res = url_resolve_curl(m->clean, r);
+	/* A reference url_clean() changed ("\n post.html \n") may be one to join by hand
+	 * now; a plain one was tried above. */
+	if (plain || !url_printable(r) || (res = url_resolve_fast(m, r)) == NULL)
+		res = url_resolve_curl(m->clean, r);
 	if (res == NULL)
 		return r;
 	free(r);

@@ -1,11 +1,14 @@
 /* test_url_fast.c — proves that the fast paths of daemon/url.c (the one-copy clean-up,
- * the hand check of simple http/https/ftp URLs, the memo of the last base) change no
- * result: url_resolve() and url_is_http() are compared, byte for byte and NULL for NULL,
- * with the implementation they replaced, kept below as the reference (ref_*, a verbatim
- * copy of url.c before the change, with every URL checked by curl). The inputs are the
- * cases of test_url.c crossed with each other, and tens of thousands of URLs built at
- * random (fixed seed) from pieces chosen to sit on both sides of every rule of the fast
- * check, then mutated byte by byte. */
+ * the hand check of simple http/https/ftp URLs, the memo of the last base, the hand
+ * resolution of simple relative references) change no result: url_resolve() and
+ * url_is_http() are compared, byte for byte and NULL for NULL, with the implementation
+ * they replaced, kept below as the reference (ref_*, a verbatim copy of url.c before the
+ * change, with every URL checked and every relative reference resolved by curl). The
+ * inputs are the cases of test_url.c crossed with each other, and tens of thousands of
+ * URLs and of (base, relative reference) pairs built at random (fixed seed) from pieces
+ * chosen to sit on both sides of every rule of the fast paths, then mutated byte by
+ * byte. */
+#include <dlfcn.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -207,11 +210,32 @@ ref_url_is_http(const char *url)
 /* What the comparisons saw, to show the generated inputs reach every outcome. */
 struct diff_stats {
 	unsigned long pairs, null, kept, resolved, http_checks, http_true, diffs;
+	unsigned long by_hand;	/* resolved without a CURLU handle: url_resolve_fast() */
 };
 
+/* CURLU handles asked for so far: curl_url() below interposes libcurl's (the test
+ * binary's definition is the one url.o binds to), so that the comparison can tell the
+ * references url.c resolved by hand from those it left to curl. */
+static unsigned long curl_handles;
+
+CURLU *curl_url(void);
 static void escape_into(struct buf *b, const char *s);
 static void diff_one(struct diff_stats *st, const char *base, const char *ref);
 static void diff_http(struct diff_stats *st, const char *url);
+static void print_stats(const struct diff_stats *st);
+
+/* Counts a handle, then asks libcurl's curl_url() for it. */
+CURLU *
+curl_url(void)
+{
+	static CURLU *(*real)(void);
+
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "curl_url");
+	assert_non_null(real);
+	curl_handles++;
+	return real();
+}
 
 /* Appends s to b in C-string syntax, non-printable bytes as \xNN; "NULL" for NULL. */
 static void
@@ -240,16 +264,20 @@ escape_into(struct buf *b, const char *s)
 static void
 diff_one(struct diff_stats *st, const char *base, const char *ref)
 {
+	unsigned long handles = curl_handles;
 	char *got = url_resolve(base, ref);
+	bool no_curl = curl_handles == handles;
 	char *want = ref_url_resolve(base, ref);
 
 	st->pairs++;
-	if (want == NULL)
+	if (want == NULL) {
 		st->null++;
-	else if (ref != NULL && strstr(want, "://") != NULL && strstr(ref, "://") == NULL)
+	} else if (ref != NULL && strstr(want, "://") != NULL && strstr(ref, "://") == NULL) {
 		st->resolved++;
-	else
+		st->by_hand += no_curl;
+	} else {
 		st->kept++;
+	}
 	if ((got == NULL) != (want == NULL) || (got != NULL && strcmp(got, want) != 0)) {
 		if (st->diffs++ < 20) {
 			struct buf b;
@@ -287,6 +315,15 @@ diff_http(struct diff_stats *st, const char *url)
 		print_error("url_is_http(%s) = %d, reference %d\n", b.data, got, want);
 		buf_free(&b);
 	}
+}
+
+/* Prints what the comparisons saw. */
+static void
+print_stats(const struct diff_stats *st)
+{
+	print_message("    %lu pairs: %lu NULL, %lu resolved (%lu by hand), %lu kept; "
+	    "%lu url_is_http, %lu true\n", st->pairs, st->null, st->resolved, st->by_hand,
+	    st->kept, st->http_checks, st->http_true);
 }
 
 /* ---- the inputs of test_url.c, every base with every reference ------------------------- */
@@ -343,8 +380,7 @@ test_seed_cross(void **state)
 	}
 	for (size_t j = 0; j < nr; j++)
 		diff_http(&st, seed_refs[j]);
-	print_message("    %lu pairs: %lu NULL, %lu resolved, %lu kept; %lu url_is_http, "
-	    "%lu true\n", st.pairs, st.null, st.resolved, st.kept, st.http_checks, st.http_true);
+	print_stats(&st);
 	assert_int_equal(st.diffs, 0);
 }
 
@@ -548,8 +584,7 @@ test_generated(void **state)
 	buf_free(&base);
 	buf_free(&ref);
 	buf_free(&other);
-	print_message("    %lu pairs: %lu NULL, %lu resolved, %lu kept; %lu url_is_http, "
-	    "%lu true\n", st.pairs, st.null, st.resolved, st.kept, st.http_checks, st.http_true);
+	print_stats(&st);
 	/* The inputs must reach every outcome, or the comparison proves little. */
 	assert_true(st.null > st.pairs / 20);
 	assert_true(st.resolved > st.pairs / 20);
@@ -559,12 +594,182 @@ test_generated(void **state)
 	assert_int_equal(st.diffs, 0);
 }
 
+/* ---- relative references ------------------------------------------------------------- */
+
+/* Bases: the first four pieces of each list make a base url_resolve_fast() joins by
+ * hand; the others sit just outside (a scheme, host or port curl spells differently or
+ * that url_parses_fast() leaves to curl, dot segments, "%2e", empty segments, a query or
+ * fragment that is empty or holds '/', '?' or "..", bytes curl encodes). */
+static const char *const r_scheme[] = {
+	"http://", "https://", "HTTP://", "HtTpS://", "ftp://", "http:/", "http:///", " http://",
+	"https:\\", "mailto:",
+};
+static const char *const r_host[] = {
+	"example.com", "h", "Example.COM", "a-b.c9", "1.2.3.4", "[::1]", "[::FFFF:1.2.3.4]",
+	"user@h", "a_b", "%41", "0x7f", "a.b.", "xn--d-kva", "123", "例え.jp", "",
+};
+static const char *const r_port[] = {
+	"", ":8080", ":80", "", ":443", ":0", ":08", ":", ":65536", ":65535", ":x",
+};
+static const char *const r_bpath[] = {
+	"/blog/2023/feed.xml", "/", "/a/b/", "", "/a", "/a/", "/a/b", "/a/b/c.html", "//", "//a",
+	"//a/", "/a//b", "/a//", "/a/./b", "/a/../b", "/.", "/..", "/a/.", "/a/..", "/./",
+	"/../", "/.a", "/a..", "/...", "/%2e/", "/%2E%2E/x", "/a;p", "/a:b", "/a@b", "/~u/",
+	"/a\\b/", "/a%20b", "/a%", "/é/", "/a b/", "/\x7f/", "/a/b/c/d/e/f/g/h/",
+};
+static const char *const r_bquery[] = {
+	"", "?q", "", "?a=1&b=/x", "?", "??", "?/../x", "?x;y", "?a#", "?é",
+};
+static const char *const r_bfrag[] = {
+	"", "", "", "", "#", "#f", "#/x", "#?y", "#a/../b", "#é",
+};
+
+/* References: a lead, segments, a query and a fragment, on both sides of the same
+ * rules (no scheme, no "//", no dot segment after "./" and "../" are taken, printable
+ * ASCII, an empty query or fragment). */
+static const char *const r_lead[] = {
+	"", "/", "../", "?", "./", "../../", "#", "//", ".//", "./../", "../../../../", "/./",
+	"/../", "///", ".", "..", "./?", "../?", "./#", "./.", "../..", ".../", "./../../",
+};
+static const char *const r_seg[] = {
+	"g", "post.html", "2023", "a;p=1", "", ".", "..", "%2e", "%2E", "%2e%2e", ".g", "g.",
+	"..g", "...", "a:b", "1x:y", ":", "a@b", "~u", "%", "%zz", "%41", "é", "\\",
+	"x\\y", "a b", "*", "'", "(x)", "$", "!", "g=1", "[x]", "{x}", "|", "^", "`", "\"",
+	"<x>",
+};
+static const char *const r_rquery[] = {
+	"", "?q", "", "?a=1&b=2", "?", "?/./x", "?#", "??", "?a:b", "?x/../y", "?é", "? ",
+};
+static const char *const r_rfrag[] = {
+	"", "#f", "", "", "#", "#/../x", "#?a", "#a#b", "#:", "#é", "# x",
+};
+
+/* Three times in four one of the first four pieces, as PICK() does half the time: a
+ * pair is in the subset only when all its pieces are. */
+#define PICK_NEAR(x, a) ((a)[rnd(x) % 4 ? rnd(x) % 4 : rnd(x) % PIECES(a)])
+
+/* Builds a random base into b (emptied first). */
+static void
+gen_rel_base(uint64_t *x, struct buf *b)
+{
+	buf_reset(b);
+	buf_appends(b, PICK_NEAR(x, r_scheme));
+	buf_appends(b, PICK_NEAR(x, r_host));
+	buf_appends(b, PICK_NEAR(x, r_port));
+	buf_appends(b, PICK_NEAR(x, r_bpath));
+	if (rnd(x) % 4 == 0)
+		buf_appends(b, PICK_NEAR(x, r_bpath));
+	buf_appends(b, PICK_NEAR(x, r_bquery));
+	buf_appends(b, PICK_NEAR(x, r_bfrag));
+}
+
+/* Builds a random relative reference into b (emptied first). */
+static void
+gen_rel_ref(uint64_t *x, struct buf *b)
+{
+	int segs = (int)(rnd(x) % 5);
+
+	buf_reset(b);
+	buf_appends(b, PICK_NEAR(x, r_lead));
+	for (int i = 0; i < segs; i++) {
+		if (i > 0)
+			buf_appendc(b, '/');
+		buf_appends(b, PICK_NEAR(x, r_seg));
+	}
+	if (rnd(x) % 4 == 0)
+		buf_appendc(b, '/');
+	buf_appends(b, PICK_NEAR(x, r_rquery));
+	buf_appends(b, PICK_NEAR(x, r_rfrag));
+}
+
+#define GEN_REL_BASES 10000
+
+static void
+test_relative(void **state)
+{
+	struct diff_stats st = { 0 };
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+	struct buf base, ref, other;
+
+	(void)state;
+	buf_init(&base, 0);
+	buf_init(&ref, 0);
+	buf_init(&other, 0);
+	for (int i = 0; i < GEN_REL_BASES; i++) {
+		int nrefs = 1 + (int)(rnd(&x) % 10);
+
+		gen_rel_base(&x, &base);
+		if (rnd(&x) % 4 == 0)
+			mutate(&x, &base);
+		for (int j = 0; j < nrefs; j++) {
+			gen_rel_ref(&x, &ref);
+			mutate(&x, &ref);
+			diff_one(&st, base.data, ref.data);
+			if (rnd(&x) % 8 == 0) {
+				/* Another base in between: the memo must not mix them up. */
+				gen_rel_base(&x, &other);
+				diff_one(&st, other.data, ref.data);
+			}
+		}
+	}
+	buf_free(&base);
+	buf_free(&ref);
+	buf_free(&other);
+	print_stats(&st);
+	/* Both sides of the hand resolution must be well visited. */
+	assert_true(st.by_hand > st.pairs / 5);
+	assert_true(st.resolved - st.by_hand > st.pairs / 10);
+	assert_true(st.kept + st.null > st.pairs / 20);
+	assert_int_equal(st.diffs, 0);
+}
+
+/* Results on either side of URL_MAX_LEN (64 KiB), where url.c gives up on a link. */
+static void
+test_relative_long(void **state)
+{
+	static const char *const shapes[][2] = {
+		{ "", "g" }, { "/", "g" }, { "?", "q" }, { "#", "f" }, { "", "g?q#f" },
+		{ "../", "g/" },
+	};
+	struct diff_stats st = { 0 };
+	size_t max = 64 * 1024;
+	struct buf base, ref;
+
+	(void)state;
+	buf_init(&base, 0);
+	buf_init(&ref, 0);
+	for (size_t bl = max / 2 - 2; bl <= max / 2 + 2; bl++) {
+		buf_reset(&base);
+		buf_appends(&base, "http://h/");
+		while (base.len < bl)
+			buf_appends(&base, "ab/");
+		for (size_t k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
+			for (size_t rl = max - bl - 12; rl <= max - bl + 12; rl++) {
+				buf_reset(&ref);
+				buf_appends(&ref, shapes[k][0]);
+				while (ref.len + strlen(shapes[k][1]) < rl)
+					buf_appendc(&ref, 'c');
+				buf_appends(&ref, shapes[k][1]);
+				diff_one(&st, base.data, ref.data);
+			}
+		}
+	}
+	buf_free(&base);
+	buf_free(&ref);
+	print_stats(&st);
+	assert_true(st.by_hand > 0);
+	assert_true(st.kept > 0);
+	assert_int_equal(st.diffs, 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seed_cross),
 		cmocka_unit_test(test_generated),
+		cmocka_unit_test(test_relative),
+		cmocka_unit_test(test_relative_long),
 	};
 
 	return cmocka_run_group_tests_name("url_fast", tests, NULL, NULL);

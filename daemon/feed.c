@@ -1000,11 +1000,24 @@ feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final)
 			break;
 		c = s[i];
 		if (c >= 0x80) {	/* only a stop byte in a UTF-8 document */
-			/* a run of non-ASCII text (Cyrillic, CJK...) in one go */
-			size_t k;
-			while ((k = prefilter_utf8_len(s + i, n - i)) > 0 && (i += k) < n &&
-			    s[i] >= 0x80)
-				;
+			/* a run of non-ASCII text (Cyrillic, CJK...) in one go, through the
+			 * spaces and punctuation between its words: back to the vector scan
+			 * only at a byte that matters or after a stretch of plain ASCII */
+			const uint8_t *tbl = stop[st == PF_TAG && quote ?
+			    (quote == '"' ? PF_DQUOTE : PF_SQUOTE) : st];
+			size_t k = 1, ascii = 0;
+			while (i < n) {
+				if (s[i] >= 0x80) {
+					if ((k = prefilter_utf8_len(s + i, n - i)) == 0)
+						break;
+					i += k;
+					ascii = 0;
+				} else if (tbl[s[i]] || ++ascii > 16) {
+					break;
+				} else {
+					i++;
+				}
+			}
 			if (k > 0)
 				continue;
 			if (!final && utf8_incomplete((const char *)s + i, n - i))
@@ -1053,6 +1066,12 @@ feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final)
 			i++;
 			break;
 		case '&':
+			/* the references feeds are full of, without the general parse */
+			if (n - i >= 5 && (memcmp(s + i + 1, "amp;", 4) == 0 ||
+			    memcmp(s + i + 1, "lt;", 3) == 0 || memcmp(s + i + 1, "gt;", 3) == 0)) {
+				i += s[i + 1] == 'a' ? 5 : 4;
+				break;
+			}
 			used = prefilter_amp(p, (const char *)s + i, n - i, final, &rep, &replen);
 			if (used == 0)
 				goto hold;
@@ -1091,10 +1110,18 @@ feed_prefilter(struct feed_parser *p, const char *data, size_t len, bool final)
 				st = PF_PI;
 			} else if (d == '/' || d == '_' || d == ':' || (d >= 'a' && d <= 'z') ||
 			    (d >= 'A' && d <= 'Z') || d >= 0x80) {
+				/* a tag: most ("<item>", "</title>") end before any byte that
+				 * matters inside one, and are passed over in one step */
+				size_t e = prefilter_scan(s, i + 1, n, stop[PF_TAG],
+				    pf_stop_bytes[PF_TAG], utf8);
+				if (e < n && s[e] == '>') {
+					i = e + 1;
+					break;
+				}
 				st = PF_TAG;
 				quote = 0;
 				attrs = 0;
-				i++;
+				i = e;
 			} else {
 				PF_REPLACE(1, "&lt;", 4);
 				p->pf_bare_lt = true;

@@ -58,7 +58,7 @@
 #define FEED_AMP_LOOKAHEAD	34	/* "&" + longest entity name we accept + ";" */
 #define FEED_XML_SLICE		(16 * 1024)	/* libxml2 reads the stream in slices this big */
 #define FEED_TEXT_KEEP		(256 * 1024)	/* capture buffer kept between fields */
-#define FEED_IDS_KEEP		1024	/* a spare parser keeps an id table this big */
+#define FEED_IDS_KEEP		64	/* a spare parser keeps an id table this big (cleared per use) */
 #define FEED_PINNED_ENCODINGS	32	/* legacy encodings whose converter stays loaded */
 
 /* Namespaces we know, by URI. */
@@ -2174,10 +2174,11 @@ entry_reset(struct feed_parser *p)
 		&p->e_media_desc, &p->e_itunes_summary, &p->e_media_title, &p->e_dc_title,
 		&p->e_dc_desc, &p->e_author_name, &p->e_author_email };
 
-	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
-		free(*strs[i]);
-		*strs[i] = NULL;
-	}
+	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+		if (*strs[i]) {	/* (most are: the entry took them) */
+			free(*strs[i]);
+			*strs[i] = NULL;
+		}
 	p->e_atomlink_html = false;
 	p->e_guid_permalink = true;
 	p->in_entry = false;
@@ -2448,26 +2449,28 @@ feed_emit(struct feed_parser *p, struct feed_entry_draft *d)
 	char *own_id = NULL;	/* a fallback id; guid and link are used where they are */
 	int rc;
 
-	/* summary and content, the long fields, are captured text as libxml2 gave it: when
-	 * the pre-filter has made every byte of a UTF-8 document valid, that text is whole
-	 * characters (capture_end trims one a cut split), so it is not scanned again. In any
+	/* summary, content, guid, authors, categories and enclosure types are captured text
+	 * or attribute values as libxml2 gave them: when the pre-filter has made every byte of
+	 * a UTF-8 document valid, that text is whole characters (capture_end trims one a cut
+	 * split), so it is not scanned again. In any
 	 * other encoding libxml2's converter decides, and a bogus encoding name makes it
 	 * pass bytes through as they are: check them (the fuzzer found that) */
 	if (!(p->mode == MODE_XML && p->utf8 && p->ascii_compat)) {
 		ensure_utf8(&d->summary);
 		ensure_utf8(&d->content);
+		ensure_utf8(&d->guid);
+		for (size_t i = 0; i < d->authors.n; i++)
+			ensure_utf8(&d->authors.v[i]);
+		for (size_t i = 0; i < d->categories.n; i++)
+			ensure_utf8(&d->categories.v[i]);
+		for (size_t i = 0; i < d->n_enclosures; i++)
+			ensure_utf8(&d->enclosures[i].type);
 	}
+	/* titles may come out of the HTML parser, links out of url_resolve: always checked */
 	ensure_utf8(&d->title);
-	ensure_utf8(&d->guid);
 	ensure_utf8(&d->link);
-	for (size_t i = 0; i < d->authors.n; i++)
-		ensure_utf8(&d->authors.v[i]);
-	for (size_t i = 0; i < d->categories.n; i++)
-		ensure_utf8(&d->categories.v[i]);
-	for (size_t i = 0; i < d->n_enclosures; i++) {
+	for (size_t i = 0; i < d->n_enclosures; i++)
 		ensure_utf8(&d->enclosures[i].url);
-		ensure_utf8(&d->enclosures[i].type);
-	}
 	if (d->guid && !str_is_blank(d->guid) && ids_insert(p, d->guid))
 		id = d->guid;
 	else if (d->link && ids_insert(p, d->link))

@@ -1535,7 +1535,9 @@ strip_space(char *s)
 {
 	char *w = s;
 
-	for (const char *r = s; *r; r++)
+	while ((unsigned char)*w > ' ')	/* most links have none: skip to the first */
+		w++;
+	for (const char *r = w; *r; r++)
 		if (!(*r == ' ' || (*r >= '\t' && *r <= '\r')))	/* \t \n \v \f \r */
 			*w++ = *r;
 	*w = '\0';

@@ -166,7 +166,7 @@ buf_free(struct buf *b)
 static int
 is_space(unsigned char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+	return c == ' ' || (c >= '\t' && c <= '\r');	/* \t \n \v \f \r */
 }
 
 char *

@@ -186,6 +186,9 @@ struct feed_parser {
 	/* namespace URIs are interned per parser context: remember the last one */
 	const xmlChar *last_uri;
 	enum feed_ns last_ns;
+	/* so are element names: the tags of the names seen, by address (this document's
+	 * dictionary only: cleared with the parser) */
+	struct { const xmlChar *name; enum feed_ns ns; enum feed_tag tag; } tag_memo[32];
 
 	/* ids handed out in this document (64-bit hashes, open addressing) */
 	uint64_t *ids;
@@ -223,6 +226,7 @@ static size_t utf8_trim_partial(const char *s, size_t n);
 static char *strip_space(char *s);
 static enum feed_ns ns_of(struct feed_parser *p, const xmlChar *uri);
 static enum feed_tag tag_of(enum feed_ns ns, const char *name);
+static enum feed_tag tag_lookup(struct feed_parser *p, enum feed_ns ns, const xmlChar *name);
 static void feed_start_cb(void *ctx, const xmlChar *localname, const xmlChar *prefix,
     const xmlChar *uri, int nb_namespaces, const xmlChar **namespaces, int nb_attributes,
     int nb_defaulted, const xmlChar **attributes);
@@ -1448,6 +1452,22 @@ tag_of(enum feed_ns ns, const char *n)
 	}
 }
 
+/* tag_of for a name from libxml2's dictionary, remembered by its address: a feed repeats
+ * a dozen names thousands of times. */
+static enum feed_tag
+tag_lookup(struct feed_parser *p, enum feed_ns ns, const xmlChar *name)
+{
+	size_t slot = ((uintptr_t)name >> 3) % (sizeof p->tag_memo / sizeof p->tag_memo[0]);
+	__typeof__(p->tag_memo[0]) *m = &p->tag_memo[slot];
+
+	if (m->name != name || m->ns != ns) {
+		m->name = name;
+		m->ns = ns;
+		m->tag = tag_of(ns, (const char *)name);
+	}
+	return m->tag;
+}
+
 /* Finds attribute `name` (no namespace, or namespace ns) among SAX2 attributes. */
 static const char *
 attr_get(struct feed_parser *p, const xmlChar **a, int n, const char *name, enum feed_ns ns,
@@ -1868,7 +1888,7 @@ feed_start_cb(void *ctx, const xmlChar *localname, const xmlChar *prefix, const 
 	/* inside a captured field: markup is content */
 	if (parent == CTX_FIELD || (p->depth && p->frames[p->depth - 1].serial)) {
 		ns = ns_of(p, uri);
-		tag = tag_of(ns, name);
+		tag = tag_lookup(p, ns, localname);
 		/* an RSS field left open by mistake: a sibling field closes it */
 		if (p->textmode != TM_XHTML && p->textmode != TM_HTML && tag != TAG_OTHER &&
 		    parent == CTX_FIELD && p->depth - 1 == p->field_depth &&
@@ -1895,7 +1915,7 @@ feed_start_cb(void *ctx, const xmlChar *localname, const xmlChar *prefix, const 
 		}
 	} else {
 		ns = ns_of(p, uri);
-		tag = tag_of(ns, name);
+		tag = tag_lookup(p, ns, localname);
 	}
 
 	if (parent == CTX_SKIP) {

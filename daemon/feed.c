@@ -102,6 +102,10 @@ enum feed_field {
 	F_ITUNES_SUMMARY,
 };
 
+/* (the entry's dates are kept in an array in this order) */
+_Static_assert(F_DCDATE == F_PUBDATE + 1 && F_PUBLISHED == F_PUBDATE + 2 &&
+    F_UPDATED == F_PUBDATE + 3 && F_CREATED == F_PUBDATE + 4, "date fields in a row");
+
 /* How a capture treats what is inside the field. */
 enum feed_textmode {
 	TM_TEXT,	/* plain text (Atom type="text") */
@@ -177,7 +181,8 @@ struct feed_parser {
 	char *e_rsslink, *e_atomlink, *e_guid, *e_atomid, *e_about;
 	bool e_atomlink_html;
 	bool e_guid_permalink;
-	char *e_pubdate, *e_dcdate, *e_published, *e_updated, *e_created;
+	int64_t e_date[5];	/* pubDate, dc:date, published, updated, created (enum feed_field */
+	bool e_date_set[5];	/* order, from F_PUBDATE): parsed as they close, first wins */
 	char *e_summary, *e_content_encoded, *e_content, *e_media_desc, *e_itunes_summary;
 	char *e_media_title, *e_dc_title, *e_dc_desc;
 	char *e_author_name, *e_author_email;
@@ -1592,6 +1597,18 @@ capture_end(struct feed_parser *p)
 		p->text.len = utf8_trim_partial(p->text.data, p->text.len);
 		p->text.data[p->text.len] = '\0';
 	}
+	if (field >= F_PUBDATE && field <= F_CREATED) {
+		/* a date is parsed where it lies in the capture buffer: no copy */
+		int k = field - F_PUBDATE;
+		char *t = p->text.data ? str_trim(p->text.data) : NULL;
+
+		if (t && *t && !p->e_date_set[k]) {
+			p->e_date[k] = date_parse(t);
+			p->e_date_set[k] = true;
+		}
+		buf_reset(&p->text);
+		return;
+	}
 	/* an exact-size copy: the capture buffer keeps its room for the next field (no
 	 * chain of reallocations per field), unless one huge field made it big */
 	raw = xstrndup(p->text.data ? p->text.data : "", p->text.len);
@@ -1658,11 +1675,6 @@ capture_end(struct feed_parser *p)
 		case F_ITUNES_SUMMARY: take(&p->e_itunes_summary, v); break;
 		case F_GUID: take(&p->e_guid, v); break;
 		case F_ATOM_ID: take(&p->e_atomid, v); break;
-		case F_PUBDATE: take(&p->e_pubdate, v); break;
-		case F_DCDATE: take(&p->e_dcdate, v); break;
-		case F_PUBLISHED: take(&p->e_published, v); break;
-		case F_UPDATED: take(&p->e_updated, v); break;
-		case F_CREATED: take(&p->e_created, v); break;
 		case F_AUTHOR:
 		case F_CATEGORY:
 			str_squeeze_space(v);
@@ -2191,7 +2203,6 @@ static void
 entry_reset(struct feed_parser *p)
 {
 	char **strs[] = { &p->e_rsslink, &p->e_atomlink, &p->e_guid, &p->e_atomid, &p->e_about,
-		&p->e_pubdate, &p->e_dcdate, &p->e_published, &p->e_updated, &p->e_created,
 		&p->e_summary, &p->e_content_encoded, &p->e_content,
 		&p->e_media_desc, &p->e_itunes_summary, &p->e_media_title, &p->e_dc_title,
 		&p->e_dc_desc, &p->e_author_name, &p->e_author_email };
@@ -2201,6 +2212,7 @@ entry_reset(struct feed_parser *p)
 			free(*strs[i]);
 			*strs[i] = NULL;
 		}
+	memset(p->e_date_set, 0, sizeof p->e_date_set);
 	p->e_atomlink_html = false;
 	p->e_guid_permalink = true;
 	p->in_entry = false;
@@ -2218,15 +2230,15 @@ first_of(char **a, char **b, char **c)
 	return v;
 }
 
-/* Parses the first date present among the candidates. */
+/* The first date present among the candidates (date fields). */
 static int64_t
-first_date(const char *a, const char *b, const char *c)
+first_date(const struct feed_parser *p, enum feed_field a, enum feed_field b, enum feed_field c)
 {
-	const char *cand[] = { a, b, c };
+	const enum feed_field cand[] = { a, b, c };
 
 	for (int i = 0; i < 3; i++)
-		if (cand[i])
-			return date_parse(cand[i]);
+		if (p->e_date_set[cand[i] - F_PUBDATE])
+			return p->e_date[cand[i] - F_PUBDATE];
 	return FEED_NO_DATE;
 }
 
@@ -2260,9 +2272,9 @@ entry_end(struct feed_parser *p, bool truncated)
 	take(&d->summary, p->e_dc_desc);
 	p->e_dc_desc = NULL;
 	take(&d->content, first_of(&p->e_content_encoded, &p->e_content, &p->e_content));
-	d->published = first_date(p->e_pubdate, p->e_dcdate, p->e_published ? p->e_published :
-	    p->e_created);
-	d->updated = first_date(p->e_updated, NULL, NULL);
+	d->published = first_date(p, F_PUBDATE, F_DCDATE, p->e_date_set[F_PUBLISHED - F_PUBDATE] ?
+	    F_PUBLISHED : F_CREATED);
+	d->updated = first_date(p, F_UPDATED, F_UPDATED, F_UPDATED);
 	p->in_entry = false;
 	feed_emit(p, d);
 	entry_reset(p);

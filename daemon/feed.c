@@ -927,9 +927,9 @@ prefilter_scan(const unsigned char *s, size_t i, size_t n, const uint8_t *stop, 
 	return i;
 }
 
-/* The length of the valid UTF-8 character at u (n bytes available), or 0: the two- and
- * three-byte forms inline (accented Latin, CJK, Hangul, curly quotes), the rest by
- * utf8_char_len. */
+/* The length of the valid UTF-8 character at u (n bytes available), or 0: the valid forms
+ * inline (accented Latin, CJK, Hangul, curly quotes, emoji), the rest (invalid or cut
+ * short) by utf8_char_len. */
 static inline size_t
 prefilter_utf8_len(const unsigned char *u, size_t n)
 {
@@ -939,6 +939,11 @@ prefilter_utf8_len(const unsigned char *u, size_t n)
 	    (u[2] & 0xc0) == 0x80 && (u[0] != 0xe0 || u[1] >= 0xa0) &&	/* no overlong */
 	    (u[0] != 0xed || u[1] < 0xa0))				/* no surrogate */
 		return 3;
+	if (u[0] >= 0xf0 && u[0] <= 0xf4 && n >= 4 && (u[1] & 0xc0) == 0x80 &&
+	    (u[2] & 0xc0) == 0x80 && (u[3] & 0xc0) == 0x80 &&
+	    (u[0] != 0xf0 || u[1] >= 0x90) &&				/* no overlong */
+	    (u[0] != 0xf4 || u[1] < 0x90))				/* <= U+10FFFF */
+		return 4;
 	return utf8_char_len((const char *)u, n);
 }
 

@@ -178,7 +178,8 @@ str_trim(char *s)
 		n--;
 	while (i < n && is_space((unsigned char)s[i]))
 		i++;
-	memmove(s, s + i, n - i);
+	if (i > 0)	/* (a long field with nothing to trim is not moved) */
+		memmove(s, s + i, n - i);
 	s[n - i] = '\0';
 	return s;
 }

@@ -1632,11 +1632,9 @@ capture_end(struct feed_parser *p)
 			raw = NULL;
 		} else if (p->textmode == TM_HTML || p->textmode == TM_XHTML) {
 			v = html_to_line(raw, strlen(raw), p->opts.max_text);
-		} else if (!html_looks_like_markup(raw)) {
-			v = str_squeeze_space(raw);	/* feed_plain_title, without a copy */
-			raw = NULL;
 		} else {
-			v = html_to_line(raw, strlen(raw), p->opts.max_text);
+			v = feed_plain_title(raw, p->opts.max_text);
+			raw = NULL;
 		}
 		if (v && *v == '\0') {
 			free(v);
@@ -2213,7 +2211,7 @@ entry_reset(struct feed_parser *p)
 		&p->e_dc_desc, &p->e_author_name, &p->e_author_email };
 
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
-		if (*strs[i]) {	/* (most are: the entry took them) */
+		if (*strs[i]) {	/* (most are NULL by now: the entry took them) */
 			free(*strs[i]);
 			*strs[i] = NULL;
 		}
@@ -2354,11 +2352,15 @@ feed_draft_add_enclosure(struct feed_entry_draft *d, char *url, char *type, int6
 }
 
 char *
-feed_plain_title(const char *s, size_t max_text)
+feed_plain_title(char *s, size_t max_text)
 {
-	if (html_looks_like_markup(s))
-		return html_to_line(s, strlen(s), max_text);
-	return str_squeeze_space(xstrdup(s));
+	char *line;
+
+	if (!html_looks_like_markup(s))
+		return str_squeeze_space(s);	/* in place: most titles are plain */
+	line = html_to_line(s, strlen(s), max_text);
+	free(s);
+	return line;
 }
 
 /* FNV-1a, for the per-document id set. */

@@ -50,7 +50,6 @@ json_item(struct feed_parser *p, json_t *item, const char *base)
 		d.guid = xasprintf("%lld", (long long)json_integer_value(v));
 	if ((s = json_str(item, "title")) != NULL) {
 		d.title = feed_plain_title(s, 0);
-		free(s);
 		if (*d.title == '\0') {
 			free(d.title);
 			d.title = NULL;
@@ -124,7 +123,6 @@ feed_json_parse(struct feed_parser *p, const char *data, size_t len)
 	meta->bozo = false;
 	if ((s = json_str(root, "title")) != NULL) {
 		meta->title = feed_plain_title(s, 0);
-		free(s);
 	}
 	if ((home = json_str(root, "home_page_url")) != NULL) {
 		meta->link = url_resolve(feed_base_url(p), home);

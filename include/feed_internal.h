@@ -45,8 +45,9 @@ void feed_parser_spare_drop(void);
 struct feed_meta *feed_meta_mut(struct feed_parser *p);
 const char *feed_base_url(const struct feed_parser *p);
 
-/* Title text to one plain line: HTML reduced when it looks like markup. */
-char *feed_plain_title(const char *s, size_t max_text);
+/* Title text to one plain line: HTML reduced when it looks like markup. Takes s (malloc'd)
+ * and returns a malloc'd string. */
+char *feed_plain_title(char *s, size_t max_text);
 
 /* feed_json.c: parses a whole JSON Feed document. Returns 0, or -1 when it is not a JSON
  * Feed or is broken (with the error noted). */

@@ -147,17 +147,12 @@ struct feed_parser {
 	bool seen_bytes;	/* any non-whitespace byte */
 
 	enum feed_mode mode;
-	struct buf sniff;	/* first bytes, until the mode is known */
-	struct buf json;	/* a JSON document, whole */
 
 	/* XML */
 	xmlParserCtxtPtr ctxt;
 	bool utf8;		/* sanitize UTF-8 */
 	bool ascii_compat;	/* run the pre-filter */
 	enum prefilter_state pf_state;
-	struct buf pf_tail;	/* bytes held back across a chunk boundary */
-	struct buf pf_join;	/* pf_tail + the next chunk, reused */
-	struct buf xml_stage;	/* filtered bytes short of a whole slice (see xml_emit) */
 	char pf_ref[16];	/* a character reference replacing an HTML entity */
 	bool pf_bad_utf8, pf_bare_amp, pf_bare_lt, pf_unknown_entity, pf_html_entity;
 	char pf_quote;		/* in PF_TAG: the open attribute quote, or 0 */
@@ -172,7 +167,6 @@ struct feed_parser {
 	enum feed_textmode textmode;
 	int field_depth;	/* frame index of the field element */
 	bool field_feedlevel;
-	struct buf text;
 
 	/* the entry being built */
 	bool in_entry;
@@ -195,13 +189,22 @@ struct feed_parser {
 	 * dictionary only: cleared with the parser) */
 	struct { const xmlChar *name; enum feed_ns ns; enum feed_tag tag; } tag_memo[32];
 
-	/* ids handed out in this document (64-bit hashes, open addressing) */
-	uint64_t *ids;
-	size_t ids_cap, ids_n;
+	size_t ids_n;		/* ids handed out in this document (in ids, below) */
 	/* fallback ids that collided: base hash -> the last "#k" given, so that a feed of
 	 * thousands of identical items costs linear time, not quadratic */
 	struct { uint64_t h; int k; } *dups;
 	size_t dups_cap, dups_n;
+
+	/* The buffers: feed_parser_new clears every field above this point and keeps these
+	 * (emptied) from the spare parser, so they stay together here. */
+	struct buf sniff;	/* first bytes, until the mode is known */
+	struct buf json;	/* a JSON document, whole */
+	struct buf pf_tail;	/* bytes held back across a chunk boundary */
+	struct buf pf_join;	/* pf_tail + the next chunk, reused */
+	struct buf xml_stage;	/* filtered bytes short of a whole slice (see xml_emit) */
+	struct buf text;	/* the field being captured */
+	uint64_t *ids;		/* ids handed out (64-bit hashes, open addressing) */
+	size_t ids_cap;
 
 	/* last: feed_parser_new leaves it uninitialised (frame_push sets every field of a
 	 * frame it opens), so a small document never touches most of its 6 KB */
@@ -386,24 +389,24 @@ struct feed_parser *
 feed_parser_new(const struct feed_parser_options *opts, feed_entry_cb cb, void *arg)
 {
 	struct feed_parser *p = parser_spare;
-	struct buf kept[6];
-	uint64_t *ids = NULL;
-	size_t ids_cap = 0;
 
 	if (p) {
-		/* the buffers survive the reset below; the id table is emptied */
+		/* its buffers were emptied by feed_parser_free; the id table is cleared */
 		parser_spare = NULL;
-		kept[0] = p->sniff, kept[1] = p->json, kept[2] = p->pf_tail;
-		kept[3] = p->pf_join, kept[4] = p->xml_stage, kept[5] = p->text;
-		ids = p->ids, ids_cap = p->ids_cap;
-		if (ids)
-			memset(ids, 0, ids_cap * sizeof *ids);
+		if (p->ids)
+			memset(p->ids, 0, p->ids_cap * sizeof *p->ids);
 	} else {
 		p = xmalloc(sizeof *p);
-		for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
-			buf_init(&kept[i], 0);
+		buf_init(&p->sniff, 0);
+		buf_init(&p->json, 0);
+		buf_init(&p->pf_tail, 0);
+		buf_init(&p->pf_join, 0);
+		buf_init(&p->xml_stage, 0);
+		buf_init(&p->text, 0);
+		p->ids = NULL;
+		p->ids_cap = 0;
 	}
-	memset(p, 0, offsetof(struct feed_parser, frames));
+	memset(p, 0, offsetof(struct feed_parser, sniff));
 
 	feed_global_init();
 	if (opts)
@@ -416,11 +419,8 @@ feed_parser_new(const struct feed_parser_options *opts, feed_entry_cb cb, void *
 	p->opts.charset = p->charset;
 	p->cb = cb;
 	p->cb_arg = arg;
-	p->sniff = kept[0], p->json = kept[1], p->pf_tail = kept[2];
-	p->pf_join = kept[3], p->xml_stage = kept[4], p->text = kept[5];
 	p->json.limit = FEED_MAX_JSON;
 	p->text.limit = p->opts.max_text;
-	p->ids = ids, p->ids_cap = ids_cap;
 	feed_draft_init(&p->draft);
 	return p;
 }

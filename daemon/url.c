@@ -504,27 +504,11 @@ char *
 url_resolve(const char *base, const char *ref)
 {
 	const struct url_base_memo *m;
-	enum url_scheme scheme;
 	char *r, *res;
-	bool plain;
 
-	if (ref == NULL)
+	if (ref == NULL || (r = url_clean(ref)) == NULL)
 		return NULL;
-	/* Most links are printable ASCII, which url_clean() would only copy: classify them
-	 * as they are, and join a relative one by hand, without the copy, when it can be. */
-	plain = url_printable(ref);
-	if (plain) {
-		scheme = url_scheme_of(ref);
-		if (scheme == SCHEME_NONE && base != NULL && (m = url_base_lookup(base))->usable &&
-		    (res = url_resolve_fast(m, ref)) != NULL)
-			return res;
-		r = xstrdup(ref);
-	} else {
-		if ((r = url_clean(ref)) == NULL)
-			return NULL;
-		scheme = url_scheme_of(r);
-	}
-	switch (scheme) {
+	switch (url_scheme_of(r)) {
 	case SCHEME_OPAQUE:
 		return r;
 	case SCHEME_HIER:
@@ -541,9 +525,7 @@ url_resolve(const char *base, const char *ref)
 	/* A relative reference: it needs an absolute, hierarchical base. */
 	if (base == NULL || !(m = url_base_lookup(base))->usable)
 		return r;
-	/* A reference url_clean() changed ("\n post.html \n") may be one to join by hand
-	 * now; a plain one was tried above. */
-	if (plain || !url_printable(r) || (res = url_resolve_fast(m, r)) == NULL)
+	if (!url_printable(r) || (res = url_resolve_fast(m, r)) == NULL)
 		res = url_resolve_curl(m->clean, r);
 	if (res == NULL)
 		return r;

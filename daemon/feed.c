@@ -41,6 +41,7 @@
 #include <strings.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
+#include <tmmintrin.h>	/* SSSE3, only in functions built for it (see pf_scan_utf8) */
 #endif
 
 #include "crypto.h"
@@ -303,6 +304,11 @@ static const char pf_stop_bytes[PF_NSTATES][6] = {
 };
 /* pf_stop[utf8][state][byte]: the same sets as tables, plus every byte >= 0x80 in UTF-8 */
 static uint8_t pf_stop[2][PF_NSTATES][256];
+#ifdef __SSE2__
+/* Whether this CPU runs pf_scan_utf8 (SSSE3: every x86-64 CPU since about 2008; the
+ * build's baseline is SSE2), and whether a test turned it off (feed_prefilter_simd). */
+static bool pf_simd_utf8, pf_simd_refused;
+#endif
 static xmlHashTablePtr html_entities;	/* name -> xmlEntity, built on demand, kept */
 
 const char *
@@ -334,6 +340,19 @@ feed_global_init(void)
 	xmlSetGenericErrorFunc(NULL, feed_silent_cb);
 	html_entities = xmlHashCreate(64);
 	prefilter_init();
+}
+
+bool
+feed_prefilter_simd(bool on)
+{
+#ifdef __SSE2__
+	pf_simd_refused = !on;
+	prefilter_init();
+	return pf_simd_utf8;
+#else
+	(void)on;
+	return false;
+#endif
 }
 
 /* xmlExternalEntityLoader: refuses every external entity, DTD and XInclude. */
@@ -882,6 +901,9 @@ xml_slice(struct feed_parser *p, const char *s, size_t n, bool last)
 static void
 prefilter_init(void)
 {
+#ifdef __SSE2__
+	pf_simd_utf8 = !pf_simd_refused && __builtin_cpu_supports("ssse3");
+#endif
 	for (int utf8 = 0; utf8 < 2; utf8++)
 		for (int st = 0; st < PF_NSTATES; st++) {
 			for (int k = 0; k < 6; k++)
@@ -890,6 +912,143 @@ prefilter_init(void)
 				pf_stop[utf8][st][b] = 1;
 		}
 }
+
+#ifdef __SSE2__
+/* The UTF-8 check of pf_scan_utf8: Keiser and Lemire, "Validating UTF-8 in less than one
+ * instruction per byte" (Software: Practice and Experience, 2021). Each byte is classed
+ * with the one before it by three 16-entry tables (high nibble of the first, low nibble of
+ * the first, high nibble of the second byte); a pair whose three classes share a bit is an
+ * error. The bits: */
+enum {
+	U8_TOO_SHORT = 1 << 0,	/* a lead byte or ASCII, then a lead byte or ASCII */
+	U8_TOO_LONG = 1 << 1,	/* ASCII, then a continuation byte */
+	U8_OVERLONG_3 = 1 << 2,	/* E0 80..9F */
+	U8_TOO_LARGE = 1 << 3,	/* F4 90..BF, F5..FF 90..BF */
+	U8_SURROGATE = 1 << 4,	/* ED A0..BF */
+	U8_OVERLONG_2 = 1 << 5,	/* C0, C1 */
+	U8_TOO_LARGE_1000 = 1 << 6,	/* F5..FF 80..8F */
+	U8_OVERLONG_4 = 1 << 6,	/* F0 80..8F */
+	U8_TWO_CONTS = 1 << 7,	/* a continuation byte, then one more: checked apart */
+	U8_CARRY = U8_TOO_SHORT | U8_TOO_LONG | U8_TWO_CONTS,
+};
+static const uint8_t u8_byte1_high[16] = {
+	U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG,	/* 0___ ASCII */
+	U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG,
+	U8_TWO_CONTS, U8_TWO_CONTS, U8_TWO_CONTS, U8_TWO_CONTS,	/* 10__ continuation */
+	U8_TOO_SHORT | U8_OVERLONG_2,				/* 1100 */
+	U8_TOO_SHORT,						/* 1101 */
+	U8_TOO_SHORT | U8_OVERLONG_3 | U8_SURROGATE,		/* 1110 */
+	U8_TOO_SHORT | U8_TOO_LARGE | U8_TOO_LARGE_1000 | U8_OVERLONG_4,	/* 1111 */
+};
+static const uint8_t u8_byte1_low[16] = {
+	U8_CARRY | U8_OVERLONG_3 | U8_OVERLONG_2 | U8_OVERLONG_4,	/* ___0000 */
+	U8_CARRY | U8_OVERLONG_2,				/* ___0001 */
+	U8_CARRY, U8_CARRY,					/* ___001_ */
+	U8_CARRY | U8_TOO_LARGE,				/* ___0100 */
+	U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000,		/* ___0101 */
+	U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000,		/* ___011_ */
+	U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000,
+	U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000,		/* ___1___ */
+	U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000,
+	U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000,
+	U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000,
+	U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000,
+	U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000 | U8_SURROGATE,	/* ___1101 */
+	U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000,
+	U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000,
+};
+static const uint8_t u8_byte2_high[16] = {
+	U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT,	/* 0___ ASCII */
+	U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT,
+	U8_TOO_LONG | U8_OVERLONG_2 | U8_TWO_CONTS | U8_OVERLONG_3 | U8_TOO_LARGE_1000 |
+	    U8_OVERLONG_4,					/* 1000 */
+	U8_TOO_LONG | U8_OVERLONG_2 | U8_TWO_CONTS | U8_OVERLONG_3 | U8_TOO_LARGE,	/* 1001 */
+	U8_TOO_LONG | U8_OVERLONG_2 | U8_TWO_CONTS | U8_SURROGATE | U8_TOO_LARGE,	/* 101_ */
+	U8_TOO_LONG | U8_OVERLONG_2 | U8_TWO_CONTS | U8_SURROGATE | U8_TOO_LARGE,
+	U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT,	/* 11__ lead */
+};
+/* Bytes at the end of a block that may not end it (a lead still waiting for more) are
+ * those above these: F0.. three from the end, E0.. two, C0.. one. */
+static const uint8_t u8_tail_max[16] = {
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xef, 0xdf, 0xbf,
+};
+
+/* The first byte of the character that ends at s[at - 1], or at: the place from where
+ * the byte-wise code of feed_prefilter takes over after the vector scan (never before i). */
+static size_t
+pf_char_start(const unsigned char *s, size_t i, size_t at)
+{
+	size_t j = at;
+
+	while (j > i && at - j < 3 && (s[j - 1] & 0xc0) == 0x80)
+		j--;
+	if (j > i && s[j - 1] >= 0xc0)
+		j--;
+	return j;
+}
+
+/* prefilter_scan for a UTF-8 document: passes over 16 bytes at a time as long as they
+ * hold no stop byte (c[0..5]) and are valid UTF-8, text in any script included. Returns
+ * the index of the first stop byte, or of the first byte of a character the vector check
+ * could not pass (invalid, or running past the last whole block), which the byte-wise
+ * code then judges. s[i] is at the start of a character. */
+__attribute__((target("ssse3"))) static size_t
+pf_scan_utf8(const unsigned char *s, size_t i, size_t n, const char c[6])
+{
+	const __m128i v0 = _mm_set1_epi8(c[0]), v1 = _mm_set1_epi8(c[1]);
+	const __m128i v2 = _mm_set1_epi8(c[2]), v3 = _mm_set1_epi8(c[3]);
+	const __m128i v4 = _mm_set1_epi8(c[4]), v5 = _mm_set1_epi8(c[5]);
+	const __m128i t1h = _mm_loadu_si128((const __m128i *)(const void *)u8_byte1_high);
+	const __m128i t1l = _mm_loadu_si128((const __m128i *)(const void *)u8_byte1_low);
+	const __m128i t2h = _mm_loadu_si128((const __m128i *)(const void *)u8_byte2_high);
+	const __m128i tail = _mm_loadu_si128((const __m128i *)(const void *)u8_tail_max);
+	const __m128i nibble = _mm_set1_epi8(0x0f), zero = _mm_setzero_si128();
+	__m128i prev = zero;	/* the block before (none: as if ASCII) */
+	bool pending = false;	/* it ended inside a character */
+	size_t b = i;
+
+	while (b + 16 <= n) {
+		__m128i in = _mm_loadu_si128((const __m128i *)(const void *)(s + b));
+		__m128i eq = _mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(in, v0), _mm_cmpeq_epi8(in, v1)),
+		    _mm_or_si128(_mm_cmpeq_epi8(in, v2), _mm_cmpeq_epi8(in, v3)));
+		unsigned stops, bad = 0, m;
+
+		eq = _mm_or_si128(eq, _mm_or_si128(_mm_cmpeq_epi8(in, v4), _mm_cmpeq_epi8(in, v5)));
+		stops = (unsigned)_mm_movemask_epi8(eq);
+		if (_mm_movemask_epi8(in) || pending) {
+			__m128i prev1 = _mm_alignr_epi8(in, prev, 15);
+			__m128i prev2 = _mm_alignr_epi8(in, prev, 14);
+			__m128i prev3 = _mm_alignr_epi8(in, prev, 13);
+			__m128i cls = _mm_and_si128(_mm_and_si128(
+			    _mm_shuffle_epi8(t1h, _mm_and_si128(_mm_srli_epi16(prev1, 4), nibble)),
+			    _mm_shuffle_epi8(t1l, _mm_and_si128(prev1, nibble))),
+			    _mm_shuffle_epi8(t2h, _mm_and_si128(_mm_srli_epi16(in, 4), nibble)));
+			/* third and fourth bytes of a character must be continuations: exactly
+			 * where the pair check found two continuations in a row */
+			__m128i third = _mm_subs_epu8(prev2, _mm_set1_epi8((char)(0xe0 - 0x80)));
+			__m128i fourth = _mm_subs_epu8(prev3, _mm_set1_epi8((char)(0xf0 - 0x80)));
+			__m128i must = _mm_and_si128(_mm_or_si128(third, fourth),
+			    _mm_set1_epi8((char)0x80));
+			__m128i err = _mm_xor_si128(must, cls);
+
+			bad = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(err, zero)) ^ 0xffffu;
+			pending = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_subs_epu8(in, tail),
+			    zero)) != 0xffff;
+		}
+		if ((m = stops | bad) != 0) {
+			size_t at = b + (size_t)__builtin_ctz(m);
+			/* a stop byte the check passed ends a whole character; an error is
+			 * found on a later byte of its character, so back up to the first */
+			return (bad & (m & -m)) ? pf_char_start(s, i, at) : at;
+		}
+		prev = in;
+		b += 16;
+	}
+	return pending ? pf_char_start(s, i, b) : b;
+}
+#endif
 
 /* Returns the index of the first byte of s[i..n) in the stop set, which is c[0..5] and,
  * when high, every byte >= 0x80 (the same set as stop[]). Most of a feed is text with
@@ -915,8 +1074,15 @@ prefilter_scan(const unsigned char *s, size_t i, size_t n, const uint8_t *stop, 
 
 		if (high)
 			m |= (unsigned)_mm_movemask_epi8(v);
-		if (m)
-			return i + (size_t)__builtin_ctz(m);
+		if (m) {
+			i += (size_t)__builtin_ctz(m);
+			if (s[i] < 0x80 || !pf_simd_utf8)
+				return i;
+			/* non-ASCII text (after ASCII, so at the start of a character):
+			 * checked as UTF-8 16 bytes at a time too */
+			i = pf_scan_utf8(s, i, n, c);
+			break;
+		}
 		i += 16;
 	}
 #else

@@ -42,6 +42,10 @@ void feed_note_error(struct feed_parser *p, const char *fmt, ...)
  * parse that starts from fresh memory, to compare with one that reuses it). */
 void feed_parser_spare_drop(void);
 
+/* Tests: turns the pre-filter's vector UTF-8 scan on (the default, where the CPU has
+ * SSSE3) or off (the byte-wise path every other CPU takes). Returns whether it is on. */
+bool feed_prefilter_simd(bool on);
+
 struct feed_meta *feed_meta_mut(struct feed_parser *p);
 const char *feed_base_url(const struct feed_parser *p);
 

@@ -650,6 +650,42 @@ feed_parse_buffer(const struct feed_parser_options *opts, const char *data, size
 	return rc;
 }
 
+/* The encoding a legacy label's documents are really written in, where glibc's converter
+ * for the label itself refuses bytes that the superset decodes: the Windows code pages
+ * browsers read these labels as (WHATWG Encoding Standard). A feed declared "euc-kr" but
+ * written in CP949, "Shift_JIS" in CP932, "gb2312" in GB18030, "tis-620" with Windows-874
+ * curly quotes or "us-ascii" with one "é" would otherwise stop at that byte and lose every
+ * later entry. CP932 also keeps "~" and the backslash ASCII, where glibc's Shift_JIS
+ * makes them U+203E and U+00A5 (in links too). Each superset decodes every one- and
+ * two-byte sequence glibc decodes for its labels (checked), except that CP949 refuses
+ * C1 bytes (0x80-0xA0) standing alone, which no Korean text has. Left as they are:
+ * ISO-8859-1 and -11 and GBK, whose Windows forms refuse bytes they decode, and big5,
+ * which glibc already reads as CP950. NULL: decode with the label as it is. */
+static const char *
+charset_superset(const char *label)
+{
+	static const struct {
+		const char *superset;
+		const char *labels[10];
+	} map[] = {
+		{ "CP932", { "shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji", "csshiftjis" } },
+		{ "CP949", { "euc-kr", "cseuckr", "korean", "ks_c_5601-1987", "ks_c_5601-1989",
+		    "ksc5601", "ksc_5601", "csksc56011987", "iso-ir-149" } },
+		{ "GB18030", { "gb2312", "gb_2312", "gb_2312-80", "csgb2312", "chinese",
+		    "csiso58gb231280", "iso-ir-58", "euc-cn" } },
+		{ "CP874", { "tis-620", "tis620" } },
+		{ "CP1252", { "us-ascii", "ascii", "ansi_x3.4-1968", "iso646-us", "us", "cp367",
+		    "ibm367", "csascii", "iso-ir-6" } },
+	};
+
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		for (size_t k = 0; k < sizeof map[i].labels / sizeof map[i].labels[0] &&
+		    map[i].labels[k]; k++)
+			if (strcasecmp(label, map[i].labels[k]) == 0)
+				return map[i].superset;
+	return NULL;
+}
+
 /* Returns true when s (NUL-terminated, lower-cased here) names UTF-8 or an alias. */
 static bool
 charset_is_utf8(const char *s)
@@ -778,11 +814,18 @@ feed_xml_start(struct feed_parser *p, const char *data, size_t len)
 		 * is ever built or loaded */
 	}
 	xmldecl_encoding(data + (bom8 ? 3 : 0), len - (bom8 ? 3 : 0), declared, sizeof declared);
+	if (!bom8 && !bom16 && !zeros) {
+		/* decoded with its superset, which then stands in for the declaration */
+		const char *wider = charset_superset(p->charset ? p->charset : declared);
+		if (wider)
+			override = wider;
+	}
 	if (bom8 || bom16 || zeros) {
 		p->utf8 = bom8;
 		p->ascii_compat = bom8;
-	} else if (p->charset) {
-		override = p->charset;
+	} else if (override || p->charset) {
+		if (override == NULL)
+			override = p->charset;
 		p->utf8 = charset_is_utf8(override);
 		p->ascii_compat = charset_ascii_compat(override);
 	} else if (declared[0]) {

@@ -55,6 +55,7 @@ static bool is_weekday(const char *w, size_t n);
 static bool word_eq(const char *w, size_t n, const char *lit);
 static int64_t iso_parse(const char *s);
 static int64_t rfc_parse(const char *s);
+static bool rfc_canonical(const char *s, size_t n, int64_t *out);
 
 /* A word of one to four letters, lower-cased, one byte per letter, as a number that a
  * switch can take: comparing it with these constants costs a few instructions, where
@@ -667,6 +668,43 @@ rfc_parse(const char *s)
 	return fields_to_epoch(&f);
 }
 
+/* The form most RSS feeds write, "Thu, 01 Jun 2023 00:07:00 +0000" or "... GMT" (or any
+ * other three-letter zone), read position by position: the answer rfc_parse gives for it,
+ * without its tokenizer. False for anything else, which rfc_parse then reads. */
+static bool
+rfc_canonical(const char *s, size_t n, int64_t *out)
+{
+	struct date_fields f = { -1, 0, -1, 0, 0, 0, NO_ZONE };
+	const char *z = s + 26;
+
+	if ((n != 31 && n != 29) || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' ||
+	    s[16] != ' ' || s[19] != ':' || s[22] != ':' || s[25] != ' ' ||
+	    !is_digit(s[5]) || !is_digit(s[6]) || !is_digit(s[12]) || !is_digit(s[13]) ||
+	    !is_digit(s[14]) || !is_digit(s[15]) || !two_digits_only(s + 17) ||
+	    !two_digits_only(s + 20) || !two_digits_only(s + 23) ||
+	    !is_alpha(s[0]) || !is_alpha(s[1]) || !is_alpha(s[2]) ||
+	    !is_alpha(s[8]) || !is_alpha(s[9]) || !is_alpha(s[10]))
+		return false;
+	/* (no three-letter name is two of weekday, month and zone: rfc_parse, which tries a
+	 * word as each in turn, reads these as this layout does) */
+	if (!is_weekday(s, 3) || (f.month = lookup_month(s + 8, 3)) == 0)
+		return false;
+	if (n == 31) {
+		if (parse_zone_offset(z, true, &f.zone_min) != s + 31)
+			return false;
+	} else if (!is_alpha(z[0]) || !is_alpha(z[1]) || !is_alpha(z[2]) ||
+	    !lookup_zone(z, 3, &f.zone_min)) {
+		return false;
+	}
+	f.day = two_digits(s + 5);
+	f.year = two_digits(s + 12) * 100 + two_digits(s + 14);
+	f.hour = two_digits(s + 17);
+	f.min = two_digits(s + 20);
+	f.sec = two_digits(s + 23);
+	*out = fields_to_epoch(&f);
+	return true;
+}
+
 /* Parses a feed date (see date.h); FEED_NO_DATE unless one of the strict parsers
  * accepts the whole text. */
 int64_t
@@ -687,6 +725,8 @@ date_parse(const char *text)
 		n--;
 	if (n == a || n - a > DATE_MAX_LEN)
 		return FEED_NO_DATE;
+	if (rfc_canonical(text + a, n - a, &t))
+		return t;
 	memcpy(tmp, text + a, n - a);
 	tmp[n - a] = '\0';
 	if (is_digit(tmp[0]) && (t = iso_parse(tmp)) != FEED_NO_DATE)

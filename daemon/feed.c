@@ -176,6 +176,7 @@ struct feed_parser {
 	char *e_rsslink, *e_atomlink, *e_guid, *e_atomid, *e_about;
 	bool e_atomlink_html;
 	bool e_guid_permalink;
+	bool e_title_html;	/* a title of this entry came out of the HTML parser */
 	int64_t e_date[5];	/* pubDate, dc:date, published, updated, created (enum feed_field */
 	bool e_date_set[5];	/* order, from F_PUBDATE): parsed as they close, first wins */
 	char *e_summary, *e_content_encoded, *e_content, *e_media_desc, *e_itunes_summary;
@@ -1823,6 +1824,13 @@ capture_end(struct feed_parser *p)
 		buf_reset(&p->text);
 		return;
 	}
+	if (field == F_LINK || field == F_FEED_LINK) {
+		/* resolved where it lies in the capture buffer: url_resolve makes the copy */
+		v = p->text.data ? url_resolve(base, strip_space(p->text.data)) : NULL;
+		take(field == F_FEED_LINK ? &p->meta.link : &p->e_rsslink, v);
+		buf_reset(&p->text);
+		return;
+	}
 	/* an exact-size copy: the capture buffer keeps its room for the next field (no
 	 * chain of reallocations per field), unless one huge field made it big */
 	raw = xstrndup(p->text.data ? p->text.data : "", p->text.len);
@@ -1841,8 +1849,9 @@ capture_end(struct feed_parser *p)
 			raw = NULL;
 		} else if (p->textmode == TM_HTML || p->textmode == TM_XHTML) {
 			v = html_to_line(raw, strlen(raw), p->opts.max_text);
+			p->e_title_html = true;
 		} else {
-			v = feed_plain_title(raw, p->opts.max_text);
+			v = feed_plain_title(raw, p->opts.max_text, &p->e_title_html);
 			raw = NULL;
 		}
 		if (v && *v == '\0') {
@@ -1857,14 +1866,6 @@ capture_end(struct feed_parser *p)
 			take(&p->e_media_title, v);
 		else
 			take(&p->e_dc_title, v);
-		break;
-	case F_LINK:
-	case F_FEED_LINK:
-		v = url_resolve(base, strip_space(raw));
-		if (field == F_FEED_LINK)
-			take(&p->meta.link, v);
-		else
-			take(&p->e_rsslink, v);
 		break;
 	case F_FEED_TTL:
 		p->meta.ttl_minutes = atoi(str_trim(raw));
@@ -2427,6 +2428,7 @@ entry_reset(struct feed_parser *p)
 	memset(p->e_date_set, 0, sizeof p->e_date_set);
 	p->e_atomlink_html = false;
 	p->e_guid_permalink = true;
+	p->e_title_html = false;
 	p->in_entry = false;
 	feed_draft_clear(&p->draft);
 }
@@ -2561,12 +2563,14 @@ feed_draft_add_enclosure(struct feed_entry_draft *d, char *url, char *type, int6
 }
 
 char *
-feed_plain_title(char *s, size_t max_text)
+feed_plain_title(char *s, size_t max_text, bool *via_html)
 {
 	char *line;
 
 	if (!html_looks_like_markup(s))
 		return str_squeeze_space(s);	/* in place: most titles are plain */
+	if (via_html)
+		*via_html = true;
 	line = html_to_line(s, strlen(s), max_text);
 	free(s);
 	return line;
@@ -2705,7 +2709,9 @@ feed_emit(struct feed_parser *p, struct feed_entry_draft *d)
 	 * split), so it is not scanned again. In any
 	 * other encoding libxml2's converter decides, and a bogus encoding name makes it
 	 * pass bytes through as they are: check them (the fuzzer found that) */
-	if (!(p->mode == MODE_XML && p->utf8 && p->ascii_compat)) {
+	bool checked = p->mode == MODE_XML && p->utf8 && p->ascii_compat;
+
+	if (!checked) {
 		ensure_utf8(&d->summary);
 		ensure_utf8(&d->content);
 		ensure_utf8(&d->guid);
@@ -2716,8 +2722,10 @@ feed_emit(struct feed_parser *p, struct feed_entry_draft *d)
 		for (size_t i = 0; i < d->n_enclosures; i++)
 			ensure_utf8(&d->enclosures[i].type);
 	}
-	/* titles may come out of the HTML parser, links out of url_resolve: always checked */
-	ensure_utf8(&d->title);
+	/* links may come out of url_resolve, titles out of the HTML parser: checked unless a
+	 * title is the captured text itself, spaces squeezed */
+	if (!checked || p->e_title_html)
+		ensure_utf8(&d->title);
 	ensure_utf8(&d->link);
 	for (size_t i = 0; i < d->n_enclosures; i++)
 		ensure_utf8(&d->enclosures[i].url);

@@ -49,7 +49,7 @@ json_item(struct feed_parser *p, json_t *item, const char *base)
 	else if (json_is_integer(v))
 		d.guid = xasprintf("%lld", (long long)json_integer_value(v));
 	if ((s = json_str(item, "title")) != NULL) {
-		d.title = feed_plain_title(s, 0);
+		d.title = feed_plain_title(s, 0, NULL);
 		if (*d.title == '\0') {
 			free(d.title);
 			d.title = NULL;
@@ -122,7 +122,7 @@ feed_json_parse(struct feed_parser *p, const char *data, size_t len)
 	meta->format = FEED_FORMAT_JSONFEED;
 	meta->bozo = false;
 	if ((s = json_str(root, "title")) != NULL) {
-		meta->title = feed_plain_title(s, 0);
+		meta->title = feed_plain_title(s, 0, NULL);
 	}
 	if ((home = json_str(root, "home_page_url")) != NULL) {
 		meta->link = url_resolve(feed_base_url(p), home);

@@ -49,9 +49,9 @@ bool feed_prefilter_simd(bool on);
 struct feed_meta *feed_meta_mut(struct feed_parser *p);
 const char *feed_base_url(const struct feed_parser *p);
 
-/* Title text to one plain line: HTML reduced when it looks like markup. Takes s (malloc'd)
- * and returns a malloc'd string. */
-char *feed_plain_title(char *s, size_t max_text);
+/* Title text to one plain line: HTML reduced when it looks like markup (then *via_html,
+ * unless NULL, is set). Takes s (malloc'd) and returns a malloc'd string. */
+char *feed_plain_title(char *s, size_t max_text, bool *via_html);
 
 /* feed_json.c: parses a whole JSON Feed document. Returns 0, or -1 when it is not a JSON
  * Feed or is broken (with the error noted). */

@@ -1063,6 +1063,57 @@ test_generated(void **state)
 	check_no_mismatch("generated dates");
 }
 
+/* The layout most RSS feeds write, "Thu, 01 Jun 2023 00:07:00 +0000" or "... GMT", which
+ * date_parse reads position by position before its general parser: every field drawn
+ * from values in and out of range and from words of every kind in every slot (months as
+ * weekdays, weekdays and zones as months, months and weekdays as zones), then each byte
+ * replaced in turn by a digit, a letter, a space or punctuation. */
+static void
+test_canonical_rfc822(void **state)
+{
+	static const char subst[] = "09aZ :,+-.\t";
+	char buf[96], wd[16], mon[16], zone[16];
+
+	ncompared = naccepted = nmismatched = 0;
+	for (int i = 0; i < 40000; i++) {
+		odd_case(pick(8) ? PICK(weekdays) : pick(2) ? PICK(months) : PICK(zone_words), wd,
+		    sizeof(wd));
+		odd_case(pick(8) ? PICK(months) : pick(2) ? PICK(weekdays) : PICK(zone_words), mon,
+		    sizeof(mon));
+		wd[3] = mon[3] = '\0';	/* (three letters, as the layout has) */
+		switch (pick(4)) {
+		case 0:
+		case 1:
+			snprintf(zone, sizeof(zone), "%c%02u%02u", pick(2) ? '+' : '-', pick(26),
+			    pick(62));
+			break;
+		case 2:
+			odd_case(pick(4) ? "GMT" : PICK(zone_words), zone, sizeof(zone));
+			break;
+		default:
+			odd_case(pick(2) ? PICK(months) : PICK(weekdays), zone, sizeof(zone));
+			zone[3] = '\0';
+			break;
+		}
+		snprintf(buf, sizeof(buf), "%s, %02u %s %04u %02u:%02u:%02u %s", wd, pick(40), mon,
+		    pick(3) ? 1990 + pick(40) : pick(10000), pick(26), pick(62), pick(62), zone);
+		compare(buf);
+		if (i % 16 == 0) {
+			size_t len = strlen(buf);
+
+			for (size_t k = 0; k < len; k++) {
+				char keep = buf[k];
+
+				buf[k] = subst[pick(sizeof(subst) - 1)];
+				compare(buf);
+				buf[k] = keep;
+			}
+		}
+	}
+	check_no_mismatch("RFC 822 dates in their usual layout");
+	assert_true(naccepted > 10000);	/* many of them are dates */
+}
+
 /* Every calendar day of some years (leap, non-leap, century) with every day 0-32, and
  * every hour, minute and second just in and out of range. */
 static void
@@ -1143,6 +1194,7 @@ main(void)
 		cmocka_unit_test(test_all_short_words),
 		cmocka_unit_test(test_name_variants),
 		cmocka_unit_test(test_generated),
+		cmocka_unit_test(test_canonical_rfc822),
 		cmocka_unit_test(test_calendar_edges),
 		cmocka_unit_test(test_long),
 	};

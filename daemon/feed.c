@@ -1714,7 +1714,7 @@ attr_dup(struct feed_parser *p, const xmlChar **a, int n, const char *name, enum
 
 	if (v == NULL)
 		return NULL;
-	s = str_trim(xstrndup(v, len));
+	s = xstrndup_trim(v, len);
 	if (*s == '\0') {
 		free(s);
 		return NULL;
@@ -1832,8 +1832,13 @@ capture_end(struct feed_parser *p)
 		return;
 	}
 	/* an exact-size copy: the capture buffer keeps its room for the next field (no
-	 * chain of reallocations per field), unless one huge field made it big */
-	raw = xstrndup(p->text.data ? p->text.data : "", p->text.len);
+	 * chain of reallocations per field), unless one huge field made it big. Titles
+	 * squeeze their spaces later; other text is trimmed as it is copied. */
+	if (field == F_TITLE || field == F_FEED_TITLE || field == F_MEDIA_TITLE ||
+	    field == F_DC_TITLE)
+		raw = xstrndup(p->text.data ? p->text.data : "", p->text.len);
+	else
+		raw = xstrndup_trim(p->text.data ? p->text.data : "", p->text.len);
 	if (p->text.cap > FEED_TEXT_KEEP)
 		buf_free(&p->text);
 	else
@@ -1868,12 +1873,12 @@ capture_end(struct feed_parser *p)
 			take(&p->e_dc_title, v);
 		break;
 	case F_FEED_TTL:
-		p->meta.ttl_minutes = atoi(str_trim(raw));
+		p->meta.ttl_minutes = atoi(raw);
 		if (p->meta.ttl_minutes < 0)
 			p->meta.ttl_minutes = 0;
 		break;
 	default:
-		v = str_trim(raw);
+		v = raw;
 		raw = NULL;
 		if (*v == '\0') {
 			free(v);

@@ -185,6 +185,18 @@ str_trim(char *s)
 }
 
 char *
+xstrndup_trim(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (n > 0 && is_space((unsigned char)s[n - 1]))
+		n--;
+	while (i < n && is_space((unsigned char)s[i]))
+		i++;
+	return xstrndup(s + i, n - i);
+}
+
+char *
 str_squeeze_space(char *s)
 {
 	char *w = s;

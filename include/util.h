@@ -45,6 +45,8 @@ void buf_free(struct buf *b);
 
 /* Trims ASCII whitespace at both ends in place; returns s. */
 char *str_trim(char *s);
+/* A copy of s[0..n) without the ASCII whitespace at its ends (malloc'd). */
+char *xstrndup_trim(const char *s, size_t n);
 /* Collapses every run of whitespace to one space and trims, in place; returns s. */
 char *str_squeeze_space(char *s);
 bool str_is_blank(const char *s);

@@ -2,7 +2,8 @@
  * utf8_decode(), utf8_valid_prefix() and utf8_sanitize() are checked against the
  * definition of UTF-8 (RFC 3629) written out here independently: every one- to four-byte
  * sequence of interesting bytes, plus random strings compared with a byte-at-a-time
- * reference. str_squeeze_space() is compared with a one-rule reference on random text. */
+ * reference. str_squeeze_space() is compared with a one-rule reference on random text,
+ * and str_trim() and xstrndup_trim() with each other and with trimming by hand. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -201,6 +202,19 @@ test_squeeze_space(void **state)
 		}
 		buf[n] = '\0';
 		ref_squeeze(buf, want);
+		{
+			/* trimming: what squeezing leaves at the ends, and nothing else */
+			char *copy = xstrndup_trim(buf, n), *inplace = str_trim(xstrdup(buf));
+			size_t a = strspn(buf, " \t\n\r\f\v"), z = n;
+
+			while (z > a && strchr(" \t\n\r\f\v", buf[z - 1]))
+				z--;
+			assert_int_equal(strlen(copy), z - a);
+			assert_memory_equal(copy, buf + a, z - a);
+			assert_string_equal(inplace, copy);
+			free(copy);
+			free(inplace);
+		}
 		assert_string_equal(str_squeeze_space(buf), want);
 	}
 }

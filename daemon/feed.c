@@ -184,9 +184,9 @@ struct feed_parser {
 	char *e_author_name, *e_author_email;
 	bool feed_link_html;
 
-	/* namespace URIs are interned per parser context: remember the last one */
-	const xmlChar *last_uri;
-	enum feed_ns last_ns;
+	/* namespace URIs are interned per parser context: the namespaces of the URIs seen,
+	 * by address (a feed alternates between a few: RSS, dc:, content:, xml:base's) */
+	struct { const xmlChar *uri; enum feed_ns ns; } ns_memo[8];
 	/* so are element names: the tags of the names seen, by address (this document's
 	 * dictionary only: cleared with the parser) */
 	struct { const xmlChar *name; enum feed_ns ns; enum feed_tag tag; } tag_memo[32];
@@ -817,7 +817,9 @@ feed_xml_start(struct feed_parser *p, const char *data, size_t len)
 	xmldecl_encoding(data + (bom8 ? 3 : 0), len - (bom8 ? 3 : 0), declared, sizeof declared);
 	if (!bom8 && !bom16 && !zeros) {
 		/* decoded with its superset, which then stands in for the declaration */
-		const char *wider = charset_superset(p->charset ? p->charset : declared);
+		const char *label = p->charset ? p->charset : declared;
+		const char *wider = label[0] && !charset_is_utf8(label) ?
+		    charset_superset(label) : NULL;
 		if (wider)
 			override = wider;
 	}
@@ -1560,17 +1562,19 @@ feed_xml_error_cb(void *ctx, xmlErrorPtr err)
 	}
 }
 
-/* Maps a namespace URI to what we know of it. libxml2 interns URIs, so the last one
- * seen is remembered by pointer. */
+/* Maps a namespace URI to what we know of it. libxml2 interns URIs, so those seen are
+ * remembered by address. */
 static enum feed_ns
 ns_of(struct feed_parser *p, const xmlChar *uri)
 {
 	const char *u = (const char *)uri;
+	__typeof__(p->ns_memo[0]) *m;
 
 	if (uri == NULL)
 		return NS_RSS;
-	if (uri == p->last_uri)
-		return p->last_ns;
+	m = &p->ns_memo[((uintptr_t)uri >> 4) % (sizeof p->ns_memo / sizeof p->ns_memo[0])];
+	if (m->uri == uri)
+		return m->ns;
 	enum feed_ns ns = NS_OTHER;
 	for (size_t i = 0; i < sizeof ns_uris / sizeof ns_uris[0]; i++)
 		if (ns_uris[i] && strcmp(u, ns_uris[i]) == 0)
@@ -1585,8 +1589,8 @@ ns_of(struct feed_parser *p, const xmlChar *uri)
 		else if (!strcmp(u, "http://purl.org/atom/ns#draft-ietf-atompub-format-08"))
 			ns = NS_ATOM10;
 	}
-	p->last_uri = uri;
-	p->last_ns = ns;
+	m->uri = uri;
+	m->ns = ns;
 	return ns;
 }
 
@@ -1694,8 +1698,8 @@ attr_get(struct feed_parser *p, const xmlChar **a, int n, const char *name, enum
     size_t *len)
 {
 	for (int i = 0; i < n; i++, a += 5) {
-		if (strcmp((const char *)a[0], name) != 0)
-			continue;
+		if ((ns != NS_OTHER) != (a[2] != NULL) || strcmp((const char *)a[0], name) != 0)
+			continue;	/* (a namespaced name is asked for with its namespace) */
 		if ((ns == NS_OTHER && a[2] == NULL) || (ns != NS_OTHER && a[2] && ns_of(p, a[2]) == ns)) {
 			*len = (size_t)(a[4] - a[3]);
 			return (const char *)a[3];
@@ -2539,19 +2543,27 @@ feed_draft_init(struct feed_entry_draft *d)
 void
 feed_draft_clear(struct feed_entry_draft *d)
 {
-	free(d->guid);
-	free(d->title);
-	free(d->link);
-	free(d->summary);
-	free(d->content);
-	strlist_free(&d->authors);
-	strlist_free(&d->categories);
-	for (size_t i = 0; i < d->n_enclosures; i++) {
-		free(d->enclosures[i].url);
-		free(d->enclosures[i].type);
+	char **strs[] = { &d->guid, &d->title, &d->link, &d->summary, &d->content };
+
+	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+		if (*strs[i]) {	/* (an emitted entry's draft is clear already) */
+			free(*strs[i]);
+			*strs[i] = NULL;
+		}
+	if (d->authors.v)
+		strlist_free(&d->authors);
+	if (d->categories.v)
+		strlist_free(&d->categories);
+	if (d->enclosures) {
+		for (size_t i = 0; i < d->n_enclosures; i++) {
+			free(d->enclosures[i].url);
+			free(d->enclosures[i].type);
+		}
+		free(d->enclosures);
+		d->enclosures = NULL;
+		d->n_enclosures = 0;
 	}
-	free(d->enclosures);
-	feed_draft_init(d);
+	d->published = d->updated = FEED_NO_DATE;
 }
 
 void

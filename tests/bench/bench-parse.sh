@@ -4,7 +4,9 @@
 #
 # Environment: BUILD (object directory, set by make; default build), BENCH_REPS (5),
 # BENCH_MB (corpus size, 100), BENCH_BIG_MB (single feed for peak RSS, 200),
-# BENCH_REAL_MB (real-world set, 20), BENCH_CALLGRIND=0 to skip valgrind, SFEED (/usr/bin/sfeed).
+# BENCH_REAL_MB (size the fixture and real-world sets are repeated to, 20), BENCH_REAL_DIR (a
+# directory of real feeds saved from the web, measured as a third set; none is shipped),
+# BENCH_CALLGRIND=0 to skip valgrind, SFEED (/usr/bin/sfeed).
 set -eu
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -33,10 +35,16 @@ bench=$out/bench_parse
 # --- corpus (generated, cached in build/bench until the generator changes) ------------------
 /usr/bin/python3 tests/bench/gen_corpus.py "$corpus" --mb "${BENCH_MB:-100}" --big-mb "${BENCH_BIG_MB:-200}"
 expect=$(awk '$3 ~ /^corpus\// { n += $1 } END { print n + 0 }' "$corpus/MANIFEST")
-real=()
+real=()	# the fixtures: crafted documents, most of them small
 for f in tests/feeds/*.xml tests/feeds/*.rss tests/feeds/*.atom tests/feeds/*.rdf; do
 	[ -f "$f" ] && real+=("$f")
 done
+web=()	# real feeds, when the operator has some
+if [ -n "${BENCH_REAL_DIR:-}" ]; then
+	while IFS= read -r -d '' f; do web+=("$f"); done < <(find "$BENCH_REAL_DIR" -type f \
+		\( -name '*.xml' -o -name '*.rss' -o -name '*.atom' -o -name '*.rdf' \) -print0 | sort -z)
+	[ ${#web[@]} -gt 0 ] || echo "bench-parse: no *.xml/*.rss/*.atom/*.rdf under $BENCH_REAL_DIR" >&2
+fi
 have_sfeed=(); [ -x "$SFEED" ] && have_sfeed=(--sfeed "$SFEED")
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
@@ -46,8 +54,13 @@ echo
 	"$corpus"/corpus/*.xml | tee -a "$results" | grep -v '^RESULT'
 if [ ${#real[@]} -gt 0 ]; then
 	echo
-	"$bench" --reps "$REPS" "${have_sfeed[@]}" --label real-world --skip-malformed \
+	"$bench" --reps "$REPS" "${have_sfeed[@]}" --label fixtures --skip-malformed \
 		--repeat-to $(( ${BENCH_REAL_MB:-20} * 1000000 )) "${real[@]}" | tee -a "$results" | grep -v '^RESULT'
+fi
+if [ ${#web[@]} -gt 0 ]; then
+	echo
+	"$bench" --reps "$REPS" "${have_sfeed[@]}" --label real-world --skip-malformed \
+		--repeat-to $(( ${BENCH_REAL_MB:-20} * 1000000 )) "${web[@]}" | tee -a "$results" | grep -v '^RESULT'
 fi
 echo
 "$bench" --peak "$corpus/big-rss20.xml" | tee -a "$results" | grep -v '^RESULT'
@@ -76,7 +89,7 @@ if [ "${BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind >/dev/null; then
 				>"$out/callgrind.real.$mode.log" 2>&1
 			ir=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$out/callgrind.real.$mode.log" | tail -1)
 			echo "RESULT callgrind-real parser=$mode ir=$ir bytes=$rbytes" >>"$results"
-			awk -v ir="$ir" -v b="$rbytes" -v m="$mode" 'BEGIN { printf "  %-6s %14d Ir  %6.1f Ir/byte  (real-world set, %.1f MB)\n", m, ir, ir / b, b / 1e6 }'
+			awk -v ir="$ir" -v b="$rbytes" -v m="$mode" 'BEGIN { printf "  %-6s %14d Ir  %6.1f Ir/byte  (fixture set, %.1f MB)\n", m, ir, ir / b, b / 1e6 }'
 		done
 	fi
 	if [ -x "$SFEED" ]; then
@@ -134,6 +147,6 @@ END {
 		print s sprintf("; bare/ours %.2f", irb["bare"] / irb["ours"])
 	}
 	if ("ours" in irr)
-		printf "  Ir/byte (callgrind, real-world set): ours %.1f, bare %.1f; bare/ours %.2f\n",
+		printf "  Ir/byte (callgrind, fixture set): ours %.1f, bare %.1f; bare/ours %.2f\n",
 		    irr["ours"], irr["bare"], irr["bare"] / irr["ours"]
 }' "$results"

@@ -1698,9 +1698,10 @@ attr_get(struct feed_parser *p, const xmlChar **a, int n, const char *name, enum
     size_t *len)
 {
 	for (int i = 0; i < n; i++, a += 5) {
+		/* (an attribute in no namespace is asked for with NS_OTHER) */
 		if ((ns != NS_OTHER) != (a[2] != NULL) || strcmp((const char *)a[0], name) != 0)
-			continue;	/* (a namespaced name is asked for with its namespace) */
-		if ((ns == NS_OTHER && a[2] == NULL) || (ns != NS_OTHER && a[2] && ns_of(p, a[2]) == ns)) {
+			continue;
+		if (ns == NS_OTHER || ns_of(p, a[2]) == ns) {
 			*len = (size_t)(a[4] - a[3]);
 			return (const char *)a[3];
 		}
@@ -1764,12 +1765,23 @@ capture_begin(struct feed_parser *p, enum feed_field field, enum feed_textmode m
 	buf_reset(&p->text);
 }
 
+/* Empties the capture buffer after its text was taken. It keeps its room for the next
+ * field (no chain of reallocations per field), unless one huge field made it big. */
+static void
+capture_release(struct feed_parser *p)
+{
+	if (p->text.cap > FEED_TEXT_KEEP)
+		buf_free(&p->text);
+	else
+		buf_reset(&p->text);
+}
+
 /* Drops the current capture (its element was cut or damaged). */
 static void
 capture_abandon(struct feed_parser *p)
 {
 	p->field = F_NONE;
-	buf_reset(&p->text);
+	capture_release(p);
 }
 
 /* Removes every ASCII whitespace character, in place: feeds wrap and indent long links,
@@ -1825,28 +1837,24 @@ capture_end(struct feed_parser *p)
 			p->e_date[k] = date_parse(t);
 			p->e_date_set[k] = true;
 		}
-		buf_reset(&p->text);
+		capture_release(p);
 		return;
 	}
 	if (field == F_LINK || field == F_FEED_LINK) {
 		/* resolved where it lies in the capture buffer: url_resolve makes the copy */
 		v = p->text.data ? url_resolve(base, strip_space(p->text.data)) : NULL;
 		take(field == F_FEED_LINK ? &p->meta.link : &p->e_rsslink, v);
-		buf_reset(&p->text);
+		capture_release(p);
 		return;
 	}
-	/* an exact-size copy: the capture buffer keeps its room for the next field (no
-	 * chain of reallocations per field), unless one huge field made it big. Titles
-	 * squeeze their spaces later; other text is trimmed as it is copied. */
+	/* an exact-size copy (see capture_release). Titles squeeze their spaces later;
+	 * other text is trimmed as it is copied. */
 	if (field == F_TITLE || field == F_FEED_TITLE || field == F_MEDIA_TITLE ||
 	    field == F_DC_TITLE)
 		raw = xstrndup(p->text.data ? p->text.data : "", p->text.len);
 	else
 		raw = xstrndup_trim(p->text.data ? p->text.data : "", p->text.len);
-	if (p->text.cap > FEED_TEXT_KEEP)
-		buf_free(&p->text);
-	else
-		buf_reset(&p->text);
+	capture_release(p);
 
 	switch (field) {
 	case F_TITLE:

@@ -19,6 +19,7 @@
 
 #include "feed.h"
 #include "feed_internal.h"
+#include "feed_record.h"
 #include "util.h"
 
 struct doc {
@@ -46,17 +47,10 @@ corpus_add_glob(struct corpus *c, const char *pattern)
 	if (glob(pattern, 0, NULL, &g) != 0)
 		return;
 	for (size_t i = 0; i < g.gl_pathc; i++) {
-		FILE *f = fopen(g.gl_pathv[i], "rb");
 		struct buf b;
-		char chunk[8192];
-		size_t n;
 
-		if (f == NULL)
+		if (!record_load(g.gl_pathv[i], &b))
 			continue;
-		buf_init(&b, 0);
-		while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-			buf_append(&b, chunk, n);
-		fclose(f);
 		c->v = xreallocarray(c->v, c->n + 1, sizeof *c->v);
 		c->v[c->n].path = xstrdup(g.gl_pathv[i]);
 		c->v[c->n].len = b.len;
@@ -66,38 +60,12 @@ corpus_add_glob(struct corpus *c, const char *pattern)
 	globfree(&g);
 }
 
-static void
-put_str(struct buf *b, const char *name, const char *s)
-{
-	buf_appends(b, name);
-	buf_appends(b, s ? s : "(null)");
-	buf_appendc(b, '\n');
-}
-
 static int
 record_cb(const struct feed_entry *e, void *arg)
 {
 	struct sink *k = arg;
-	struct buf *b = k->out;
-	char num[64];
 
-	put_str(b, "id ", e->id);
-	put_str(b, "title ", e->title);
-	put_str(b, "link ", e->link);
-	put_str(b, "summary ", e->summary);
-	put_str(b, "content ", e->content);
-	snprintf(num, sizeof num, "%" PRId64 " %" PRId64, e->published, e->updated);
-	put_str(b, "dates ", num);
-	for (size_t i = 0; i < e->n_authors; i++)
-		put_str(b, "author ", e->authors[i]);
-	for (size_t i = 0; i < e->n_categories; i++)
-		put_str(b, "category ", e->categories[i]);
-	for (size_t i = 0; i < e->n_enclosures; i++) {
-		snprintf(num, sizeof num, " %" PRId64, e->enclosures[i].length);
-		put_str(b, "enclosure ", e->enclosures[i].url);
-		put_str(b, "  type ", e->enclosures[i].type);
-		put_str(b, "  length", num);
-	}
+	record_entry(k->out, e);
 	return k->stop_early ? -1 : 0;
 }
 
@@ -122,10 +90,10 @@ parse_doc(const struct doc *d, size_t chunk, const char *charset, bool stop_earl
 	m = feed_parser_meta(p);
 	snprintf(num, sizeof num, "rc %d format %d bozo %d ttl %d entries %zu", rc, (int)m->format,
 	    (int)m->bozo, m->ttl_minutes, m->n_entries);
-	put_str(&out, "", num);
-	put_str(&out, "feed title ", m->title);
-	put_str(&out, "feed link ", m->link);
-	put_str(&out, "error ", feed_parser_error(p));
+	record_str(&out, "", num);
+	record_str(&out, "feed title ", m->title);
+	record_str(&out, "feed link ", m->link);
+	record_str(&out, "error ", feed_parser_error(p));
 	feed_parser_free(p);
 	return buf_steal(&out);
 }

@@ -19,6 +19,7 @@
 
 #include "feed.h"
 #include "feed_internal.h"
+#include "feed_record.h"
 #include "util.h"
 
 /* Pieces documents are made of: first those that make well-formed text anywhere (ASCII,
@@ -90,26 +91,10 @@ make_doc(struct buf *b, unsigned *seed)
 	buf_appends(b, "</channel></rss>\n");
 }
 
-static void
-put_str(struct buf *b, const char *name, const char *s)
-{
-	buf_appends(b, name);
-	buf_appends(b, s ? s : "(null)");
-	buf_appendc(b, '\n');
-}
-
 static int
 record_cb(const struct feed_entry *e, void *arg)
 {
-	struct buf *b = arg;
-	char num[64];
-
-	put_str(b, "id ", e->id);
-	put_str(b, "title ", e->title);
-	put_str(b, "link ", e->link);
-	put_str(b, "summary ", e->summary);
-	snprintf(num, sizeof num, "%" PRId64 " %" PRId64, e->published, e->updated);
-	put_str(b, "dates ", num);
+	record_entry(arg, e);
 	return 0;
 }
 
@@ -132,10 +117,10 @@ parse(const char *data, size_t len, size_t chunk)
 			break;
 	snprintf(num, sizeof num, "rc %d", feed_parser_finish(p));
 	m = feed_parser_meta(p);
-	put_str(&out, "", num);
+	record_str(&out, "", num);
 	snprintf(num, sizeof num, "bozo %d entries %zu", (int)m->bozo, m->n_entries);
-	put_str(&out, "", num);
-	put_str(&out, "error ", feed_parser_error(p));
+	record_str(&out, "", num);
+	record_str(&out, "error ", feed_parser_error(p));
 	feed_parser_free(p);
 	return buf_steal(&out);
 }
@@ -195,23 +180,6 @@ test_generated_documents(void **state)
 	assert_int_equal(bad, 0);
 }
 
-/* Reads a whole file into b. */
-static bool
-load(const char *path, struct buf *b)
-{
-	FILE *f = fopen(path, "rb");
-	char chunk[8192];
-	size_t n;
-
-	if (f == NULL)
-		return false;
-	buf_init(b, 0);
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_append(b, chunk, n);
-	fclose(f);
-	return true;
-}
-
 static void
 test_fixture_corpus(void **state)
 {
@@ -231,7 +199,7 @@ test_fixture_corpus(void **state)
 		for (size_t i = 0; i < g.gl_pathc; i++) {
 			struct buf data;
 
-			if (!load(g.gl_pathv[i], &data))
+			if (!record_load(g.gl_pathv[i], &data))
 				continue;
 			bad += compare(g.gl_pathv[i], data.data, data.len, 0, &entries,
 			    &bozo);
